@@ -1,0 +1,6 @@
+/** One `tsmesh` subcommand: a file under commands/ exports one of these. */
+export interface Command {
+  readonly summary: string;
+  /** Runs the command; a returned number is the exit code. Long-running commands resolve when done. */
+  run(argv: string[]): Promise<number | void>;
+}

@@ -1,0 +1,73 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { HeaderMap } from './header-map.js';
+import type { StreamInfo } from './stream-info.js';
+import type { RouteRequest } from '../router/route-request.js';
+import type { RouteSelection } from '../router/route-table.js';
+import type { LocalReply } from '../errors/local-replies.js';
+
+export type DownstreamRequest = IncomingMessage | Http2ServerRequest;
+export type DownstreamResponse = ServerResponse | Http2ServerResponse;
+
+/**
+ * The connection manager's side of a stream, as filters see it. Implemented by the connection
+ * manager; kept as an interface so filters can be tested without sockets.
+ */
+export interface StreamDriver {
+  continueDecoding(stream: HttpStream): void;
+  sendLocalReply(stream: HttpStream, status: number, body: string, flag: number, details: string, headers?: Record<string, string>): void;
+}
+
+/**
+ * One downstream request/response exchange (Envoy's ActiveStream). Created by the connection
+ * manager for each request with every field set here, so all streams share one shape.
+ */
+export class HttpStream implements RouteRequest {
+  method: string;
+  authority: string;
+  path: string;
+  scheme: string;
+  headers: HeaderMap;
+  sourceIp: string;
+  /** The route the request matched (null before routing or when none matched). */
+  route: RouteSelection | null = null;
+  /** Index of the filter decodeHeaders runs next. */
+  filterIndex = 0;
+  /** Set once response headers went downstream; after that errors reset instead of replying. */
+  responseStarted = false;
+  /** Set once the stream is finished; late callbacks check it and do nothing. */
+  done = false;
+  /** Per-request state of filters that need it, keyed by filter name; null until first used. */
+  filterState: Map<string, unknown> | null = null;
+  /** Called to cancel upstream work when the downstream goes away or a timeout fires. */
+  onAbort: (() => void) | null = null;
+  /** Route or override timers owned by the stream, cleared at the end. */
+  timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly driver: StreamDriver,
+    readonly req: DownstreamRequest,
+    readonly res: DownstreamResponse,
+    readonly info: StreamInfo,
+  ) {
+    this.method = info.requestMethod;
+    this.authority = info.requestAuthority;
+    this.path = info.requestPath;
+    this.scheme = info.requestScheme;
+    this.headers = info.requestHeaders;
+    this.sourceIp = info.downstreamRemoteAddress;
+  }
+
+  continueDecoding(): void {
+    this.driver.continueDecoding(this);
+  }
+
+  sendLocalReply(reply: LocalReply, headers?: Record<string, string>): void {
+    this.driver.sendLocalReply(this, reply.status, reply.body, reply.flag, reply.details, headers);
+  }
+
+  /** A local reply with a status and body of the caller's choosing (direct_response, faults, authz). */
+  sendLocalResponse(status: number, body: string, flag: number, details: string, headers?: Record<string, string>): void {
+    this.driver.sendLocalReply(this, status, body, flag, details, headers);
+  }
+}

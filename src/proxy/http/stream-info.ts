@@ -1,0 +1,85 @@
+import type { HeaderMap } from './header-map.js';
+
+/**
+ * What is known about one downstream request while and after it is served: Envoy's StreamInfo.
+ * Access logs, `%…%` header formatters and stats read it; the connection manager and router
+ * fill it in. Fields are plain and always present so every stream has the same shape.
+ */
+export interface StreamInfo {
+  /** Wall-clock start, ms since the epoch (for %START_TIME%). */
+  startTime: number;
+  /** Monotonic start, ms (performance.now()), for durations. */
+  startMono: number;
+  /** "HTTP/1.0", "HTTP/1.1" or "HTTP/2". */
+  protocol: string;
+  downstreamRemoteAddress: string;
+  downstreamRemotePort: number;
+  downstreamLocalAddress: string;
+  downstreamLocalPort: number;
+  /** TLS SNI the downstream sent, or "". */
+  requestedServerName: string;
+  requestMethod: string;
+  requestPath: string;
+  requestAuthority: string;
+  requestScheme: string;
+  requestHeaders: HeaderMap;
+  responseHeaders: HeaderMap | null;
+  responseTrailers: HeaderMap | null;
+  /** 0 until a response starts. */
+  responseCode: number;
+  /** ResponseFlag bits. */
+  responseFlags: number;
+  /** Envoy's response_code_details ("via_upstream", "route_not_found", …). */
+  responseCodeDetails: string;
+  routeName: string;
+  /** Cluster the router chose, or "". */
+  upstreamCluster: string;
+  /** "ip:port" of the upstream host used for the last attempt, or "". */
+  upstreamHost: string;
+  upstreamLocalAddress: string;
+  upstreamTransportFailureReason: string;
+  bytesReceived: number;
+  bytesSent: number;
+  /** ms from start to the first upstream response byte, or -1. */
+  responseStartMs: number;
+  /** ms from start to the end of the response, or -1 while in flight. */
+  durationMs: number;
+  /** Number of upstream attempts made (x-envoy-attempt-count). */
+  attemptCount: number;
+  /** The x-request-id of the stream. */
+  requestId: string;
+}
+
+export function newStreamInfo(): StreamInfo {
+  return {
+    startTime: Date.now(),
+    startMono: performance.now(),
+    protocol: 'HTTP/1.1',
+    downstreamRemoteAddress: '',
+    downstreamRemotePort: 0,
+    downstreamLocalAddress: '',
+    downstreamLocalPort: 0,
+    requestedServerName: '',
+    requestMethod: '',
+    requestPath: '',
+    requestAuthority: '',
+    requestScheme: 'http',
+    requestHeaders: {},
+    responseHeaders: null,
+    responseTrailers: null,
+    responseCode: 0,
+    responseFlags: 0,
+    responseCodeDetails: '',
+    routeName: '',
+    upstreamCluster: '',
+    upstreamHost: '',
+    upstreamLocalAddress: '',
+    upstreamTransportFailureReason: '',
+    bytesReceived: 0,
+    bytesSent: 0,
+    responseStartMs: -1,
+    durationMs: -1,
+    attemptCount: 0,
+    requestId: '',
+  };
+}
