@@ -23,6 +23,20 @@ export interface AdminHostView {
   rqSuccess: number;
   rqTimeout: number;
   rqTotal: number;
+  /** Optional extras (added by the admin helper); the admin server prints Envoy's defaults when absent. */
+  hostname?: string;
+  canary?: boolean;
+  /** Outlier detection success rates in percent; -1 or absent when not computed. */
+  successRate?: number;
+  localOriginSuccessRate?: number;
+}
+
+/** Circuit breaker thresholds of one routing priority. */
+export interface AdminThresholds {
+  maxConnections: number;
+  maxPendingRequests: number;
+  maxRequests: number;
+  maxRetries: number;
 }
 
 export interface AdminClusterView {
@@ -34,6 +48,18 @@ export interface AdminClusterView {
   maxRequests: number;
   maxRetries: number;
   hosts: AdminHostView[];
+  /** Optional extras (added by the admin helper). observabilityName defaults to name. */
+  observabilityName?: string;
+  edsServiceName?: string;
+  /** HIGH priority thresholds; Envoy's defaults (1024, 1024, 1024, 3) when absent. */
+  highPriority?: AdminThresholds;
+  /** Outlier detector figures, printed as `NAME::outlier::…` when present. */
+  outlier?: {
+    successRateAverage: number;
+    successRateEjectionThreshold: number;
+    localOriginSuccessRateAverage: number;
+    localOriginSuccessRateEjectionThreshold: number;
+  };
 }
 
 export interface AdminListenerView {
@@ -48,6 +74,10 @@ export interface AdminListenerView {
  */
 export interface AdminSource {
   readonly stats: StatsStore;
+  /**
+   * The server state; DRAINING while /healthcheck/fail is in effect (Envoy's
+   * Utility::serverState), so /ready answers 503 then.
+   */
   state(): ServerState;
   /** The node from the bootstrap, in proto3 JSON form (id, cluster, metadata …). */
   node(): Record<string, unknown>;
@@ -66,6 +96,11 @@ export interface AdminSource {
   quit(): void;
   /** /healthcheck/fail and /healthcheck/ok: makes /ready (and inbound health checks) fail. */
   setHealthCheckFailed(failed: boolean): void;
-  /** /drain_listeners: stop accepting; in-flight requests finish. */
-  drainListeners(): void;
+  /**
+   * /drain_listeners: stop accepting; in-flight requests finish. `inboundOnly` (?inboundonly)
+   * limits it to inbound listeners; `graceful` (?graceful) runs the drain sequence first.
+   */
+  drainListeners(options?: { inboundOnly: boolean; graceful: boolean }): void;
+  /** /certs: Envoy's Certificates JSON ({"certificates": [...]}); `{"certificates": []}` when absent. */
+  certs?(): Record<string, unknown>;
 }

@@ -110,7 +110,10 @@ export class HttpConnectionManager implements StreamDriver {
 
   #onClientError(err: Error & { code?: string }, socket: Duplex): void {
     this.stats.cxProtocolError.inc();
-    if (!socket.writable) return socket.destroy();
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const reason = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
     socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
@@ -151,7 +154,7 @@ export class HttpConnectionManager implements StreamDriver {
     else this.stats.rqHttp1Total.inc();
     res.once('close', () => this.#onDownstreamClose(stream));
     if (this.config.streamIdleTimeoutMs > 0) {
-      const s = isH2 ? (req as http2.Http2ServerRequest).stream : socket;
+      const s: { setTimeout(ms: number, cb: () => void): unknown } | undefined = isH2 ? (req as http2.Http2ServerRequest).stream : (socket as unknown as import('node:net').Socket | undefined);
       s?.setTimeout(this.config.streamIdleTimeoutMs, () => this.#onStreamIdle(stream));
     }
     this.#decode(stream);

@@ -19,20 +19,16 @@ export function hashString(s: string, seed = 0): number {
     h = (h << 13) | (h >>> 19);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  let k = 0;
-  switch (len - i) {
-    case 3:
-      k ^= (s.charCodeAt(i + 2) & 0xffff) << 16;
-    // falls through
-    case 2:
-      k ^= (s.charCodeAt(i + 1) & 0xffff) << 8;
-    // falls through
-    case 1:
-      k ^= s.charCodeAt(i) & 0xffff;
-      k = Math.imul(k, 0xcc9e2d51);
-      k = (k << 15) | (k >>> 17);
-      k = Math.imul(k, 0x1b873593);
-      h ^= k;
+  const rem = len - i;
+  if (rem > 0) {
+    let k = 0;
+    if (rem >= 3) k ^= (s.charCodeAt(i + 2) & 0xffff) << 16;
+    if (rem >= 2) k ^= (s.charCodeAt(i + 1) & 0xffff) << 8;
+    k ^= s.charCodeAt(i) & 0xffff;
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
   }
   h ^= len;
   h ^= h >>> 16;

@@ -1,0 +1,81 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, waitForOk } from '../lib/net.js';
+import { repoRoot } from '../lib/paths.js';
+import type { ProcessGroup, RunningProcess } from '../lib/processes.js';
+import { missingToolReason, which } from '../lib/tools.js';
+import { haproxyConfig, tsmeshBootstrap } from './configs.js';
+
+export const TARGET_NAMES = ['direct', 'tsmesh', 'haproxy'] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+/** What the load is sent to. */
+export interface Target {
+  readonly name: TargetName;
+  readonly url: string;
+  /** The process measured as "the proxy" (CPU, RSS); undefined when hitting the upstream directly. */
+  readonly proxy: RunningProcess | undefined;
+}
+
+export type StartResult = { readonly ok: true; readonly target: Target } | { readonly ok: false; readonly reason: string };
+
+export interface TargetEnv {
+  readonly group: ProcessGroup;
+  readonly tmpDir: string;
+  readonly upstreamPort: number;
+  /** CPU the proxy is pinned to. */
+  readonly proxyCpu: number | undefined;
+  /** The `tsmesh` entry point, run with this Node: bin/tsmesh.js unless --tsmesh-bin says otherwise. */
+  readonly tsmeshBin: string;
+  readonly startTimeoutMs: number;
+}
+
+export async function startTarget(name: TargetName, env: TargetEnv): Promise<StartResult> {
+  switch (name) {
+    case 'direct':
+      return { ok: true, target: { name, url: `http://127.0.0.1:${env.upstreamPort}/`, proxy: undefined } };
+    case 'tsmesh':
+      return startTsmesh(env, 1);
+    case 'haproxy':
+      return startHaproxy(env);
+  }
+}
+
+/**
+ * `node bin/tsmesh.js proxy --bootstrap FILE`, started exactly as a user would, with `clusters`
+ * clusters and routes. It counts as started once a request through it returns 200.
+ */
+export async function startTsmesh(env: TargetEnv, clusters: number): Promise<StartResult> {
+  const ports = { listener: await freePort(), upstream: env.upstreamPort, admin: await freePort() };
+  const file = join(env.tmpDir, `tsmesh-${clusters}-clusters.yaml`);
+  writeFileSync(file, tsmeshBootstrap(ports, clusters));
+  const proxy = env.group.start('tsmesh', process.execPath, [env.tsmeshBin, 'proxy', '--bootstrap', file], {
+    cpu: env.proxyCpu,
+    cwd: repoRoot,
+  });
+  return ready({ name: 'tsmesh', url: `http://127.0.0.1:${ports.listener}/`, proxy }, env, 'proxy');
+}
+
+/** HAProxy from Debian in the foreground (`-db`: no daemon, no master process: one pid to measure). */
+async function startHaproxy(env: TargetEnv): Promise<StartResult> {
+  if (!which('haproxy')) return { ok: false, reason: missingToolReason('haproxy', 'haproxy') };
+  const ports = { listener: await freePort(), upstream: env.upstreamPort };
+  const file = join(env.tmpDir, 'haproxy.cfg');
+  writeFileSync(file, haproxyConfig(ports));
+  const proxy = env.group.start('haproxy', 'haproxy', ['-db', '-f', file], { cpu: env.proxyCpu });
+  return ready({ name: 'haproxy', url: `http://127.0.0.1:${ports.listener}/`, proxy }, env, 'haproxy');
+}
+
+async function ready(target: Target, env: TargetEnv, what: string): Promise<StartResult> {
+  try {
+    await waitForOk(target.url, target.proxy!, env.startTimeoutMs);
+    return { ok: true, target };
+  } catch (e) {
+    await env.group.stop(target.proxy!);
+    return { ok: false, reason: `${what} failed to start: ${(e as Error).message}` };
+  }
+}
+
+export async function stopTarget(target: Target, env: TargetEnv): Promise<void> {
+  if (target.proxy) await env.group.stop(target.proxy);
+}

@@ -1,0 +1,183 @@
+import protobuf from 'protobufjs';
+import type { Type } from 'protobufjs';
+import { findField, findTypeByUrl, lookupType, typeName } from '../../xds/proto/envoy-protos.js';
+import { indexPath, keyPath } from '../../xds/proto/field-path.js';
+
+/**
+ * Which fields of each Envoy message tsmesh's proxy implements. A field set in config but not
+ * listed here is reported by name ("… is not supported by tsmesh and is ignored"): Envoy config
+ * written for real Envoy must never lose behaviour silently.
+ *
+ * Only message types listed here are checked; a supported field whose type is not listed is
+ * taken as supported whole (Metadata, Locality, Node: carried as data). When you implement a
+ * field, add it here in the same change. Keys are full type names, values proto field names.
+ */
+export const SUPPORTED_FIELDS: Record<string, readonly string[]> = {
+  // Bootstrap
+  'envoy.config.bootstrap.v3.Bootstrap': ['node', 'static_resources', 'dynamic_resources', 'admin'],
+  'envoy.config.bootstrap.v3.Bootstrap.StaticResources': ['listeners', 'clusters', 'secrets'],
+  'envoy.config.bootstrap.v3.Bootstrap.DynamicResources': ['lds_config', 'cds_config', 'ads_config'],
+  'envoy.config.bootstrap.v3.Admin': ['address', 'access_log_path'],
+  'envoy.config.core.v3.ConfigSource': ['ads', 'resource_api_version', 'initial_fetch_timeout'],
+  'envoy.config.core.v3.ApiConfigSource': ['api_type', 'transport_api_version', 'grpc_services', 'set_node_on_first_message_only'],
+  'envoy.config.core.v3.GrpcService': ['envoy_grpc', 'timeout'],
+  'envoy.config.core.v3.GrpcService.EnvoyGrpc': ['cluster_name'],
+  // Addresses
+  'envoy.config.core.v3.Address': ['socket_address'],
+  'envoy.config.core.v3.SocketAddress': ['address', 'port_value', 'protocol'],
+  // Listeners
+  'envoy.config.listener.v3.Listener': [
+    'name', 'address', 'filter_chains', 'default_filter_chain', 'listener_filters', 'listener_filters_timeout',
+    'continue_on_listener_filters_timeout', 'traffic_direction', 'metadata', 'stat_prefix',
+  ],
+  'envoy.config.listener.v3.FilterChain': ['name', 'filter_chain_match', 'filters', 'transport_socket'],
+  'envoy.config.listener.v3.FilterChainMatch': ['destination_port', 'server_names', 'transport_protocol', 'application_protocols'],
+  'envoy.config.listener.v3.Filter': ['name', 'typed_config'],
+  'envoy.config.listener.v3.ListenerFilter': ['name', 'typed_config'],
+  'envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector': [],
+  'envoy.extensions.filters.listener.http_inspector.v3.HttpInspector': [],
+  // Network filters
+  'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager': [
+    'stat_prefix', 'codec_type', 'route_config', 'rds', 'http_filters', 'generate_request_id', 'preserve_external_request_id',
+    'use_remote_address', 'xff_num_trusted_hops', 'skip_xff_append', 'server_name', 'server_header_transformation',
+    'stream_idle_timeout', 'request_timeout', 'max_request_headers_kb', 'common_http_protocol_options',
+    'normalize_path', 'merge_slashes', 'path_with_escaped_slashes_action',
+  ],
+  'envoy.extensions.filters.network.http_connection_manager.v3.Rds': ['config_source', 'route_config_name'],
+  'envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter': ['name', 'typed_config', 'is_optional', 'disabled'],
+  'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy': ['stat_prefix', 'cluster', 'weighted_clusters'],
+  'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.WeightedCluster': ['clusters'],
+  'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.WeightedCluster.ClusterWeight': ['name', 'weight'],
+  'envoy.extensions.filters.http.router.v3.Router': [],
+  'envoy.config.core.v3.HttpProtocolOptions': ['idle_timeout'],
+  // Routes
+  'envoy.config.route.v3.RouteConfiguration': [
+    'name', 'virtual_hosts', 'request_headers_to_add', 'request_headers_to_remove', 'response_headers_to_add',
+    'response_headers_to_remove', 'validate_clusters',
+  ],
+  'envoy.config.route.v3.VirtualHost': [
+    'name', 'domains', 'routes', 'request_headers_to_add', 'request_headers_to_remove', 'response_headers_to_add',
+    'response_headers_to_remove', 'typed_per_filter_config',
+  ],
+  'envoy.config.route.v3.Route': [
+    'name', 'match', 'route', 'redirect', 'direct_response', 'metadata', 'request_headers_to_add', 'request_headers_to_remove',
+    'response_headers_to_add', 'response_headers_to_remove', 'typed_per_filter_config',
+  ],
+  'envoy.config.route.v3.RouteMatch': [
+    'prefix', 'path', 'safe_regex', 'path_separated_prefix', 'case_sensitive', 'headers', 'query_parameters', 'runtime_fraction',
+  ],
+  'envoy.config.route.v3.HeaderMatcher': [
+    'name', 'exact_match', 'safe_regex_match', 'prefix_match', 'suffix_match', 'contains_match', 'present_match',
+    'string_match', 'invert_match',
+  ],
+  'envoy.config.route.v3.QueryParameterMatcher': ['name', 'string_match', 'present_match'],
+  'envoy.type.matcher.v3.StringMatcher': ['exact', 'prefix', 'suffix', 'contains', 'safe_regex', 'ignore_case'],
+  'envoy.type.matcher.v3.RegexMatcher': ['regex', 'google_re2'],
+  'envoy.config.route.v3.RouteAction': [
+    'cluster', 'weighted_clusters', 'cluster_header', 'prefix_rewrite', 'regex_rewrite', 'host_rewrite_literal',
+    'auto_host_rewrite', 'timeout', 'hash_policy',
+  ],
+  'envoy.config.route.v3.WeightedCluster': ['clusters', 'total_weight'],
+  'envoy.config.route.v3.WeightedCluster.ClusterWeight': [
+    'name', 'weight', 'request_headers_to_add', 'request_headers_to_remove', 'response_headers_to_add',
+    'response_headers_to_remove', 'typed_per_filter_config',
+  ],
+  'envoy.config.route.v3.RouteAction.HashPolicy': ['header', 'cookie', 'connection_properties', 'query_parameter', 'terminal'],
+  'envoy.config.route.v3.RouteAction.HashPolicy.Cookie': ['name', 'ttl', 'path'],
+  'envoy.config.route.v3.RedirectAction': [
+    'scheme_redirect', 'https_redirect', 'host_redirect', 'port_redirect', 'path_redirect', 'prefix_rewrite',
+    'response_code', 'strip_query',
+  ],
+  'envoy.config.route.v3.DirectResponseAction': ['status', 'body'],
+  'envoy.config.core.v3.HeaderValueOption': ['header', 'append', 'append_action', 'keep_empty_value'],
+  'envoy.config.core.v3.HeaderValue': ['key', 'value'],
+  'envoy.config.core.v3.DataSource': ['filename', 'inline_string', 'inline_bytes', 'environment_variable'],
+  // Clusters and endpoints
+  'envoy.config.cluster.v3.Cluster': [
+    'name', 'alt_stat_name', 'type', 'connect_timeout', 'lb_policy', 'load_assignment', 'eds_cluster_config',
+    'ring_hash_lb_config', 'maglev_lb_config', 'least_request_lb_config', 'typed_extension_protocol_options',
+    'transport_socket', 'dns_lookup_family', 'dns_refresh_rate', 'metadata',
+  ],
+  'envoy.config.cluster.v3.Cluster.EdsClusterConfig': ['eds_config', 'service_name'],
+  'envoy.config.cluster.v3.Cluster.RingHashLbConfig': ['minimum_ring_size', 'maximum_ring_size', 'hash_function'],
+  'envoy.config.cluster.v3.Cluster.MaglevLbConfig': ['table_size'],
+  'envoy.config.cluster.v3.Cluster.LeastRequestLbConfig': ['choice_count'],
+  'envoy.config.endpoint.v3.ClusterLoadAssignment': ['cluster_name', 'endpoints'],
+  'envoy.config.endpoint.v3.LocalityLbEndpoints': ['locality', 'lb_endpoints', 'load_balancing_weight', 'priority'],
+  'envoy.config.endpoint.v3.LbEndpoint': ['endpoint', 'health_status', 'load_balancing_weight', 'metadata'],
+  'envoy.config.endpoint.v3.Endpoint': ['address', 'hostname'],
+  'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': [
+    'common_http_protocol_options', 'explicit_http_config', 'use_downstream_protocol_config',
+  ],
+  // TLS
+  'envoy.config.core.v3.TransportSocket': ['name', 'typed_config'],
+  'envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext': ['common_tls_context', 'require_client_certificate'],
+  'envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext': ['common_tls_context', 'sni'],
+  'envoy.extensions.transport_sockets.tls.v3.CommonTlsContext': [
+    'tls_params', 'tls_certificates', 'tls_certificate_sds_secret_configs', 'validation_context',
+    'validation_context_sds_secret_config', 'alpn_protocols',
+  ],
+  'envoy.extensions.transport_sockets.tls.v3.TlsParameters': ['tls_minimum_protocol_version', 'tls_maximum_protocol_version'],
+  'envoy.extensions.transport_sockets.tls.v3.TlsCertificate': ['certificate_chain', 'private_key'],
+  'envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext': ['trusted_ca'],
+  'envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig': ['name', 'sds_config'],
+  'envoy.extensions.transport_sockets.tls.v3.Secret': ['name', 'tls_certificate', 'validation_context'],
+};
+
+const supportedSets = new Map<string, ReadonlySet<string>>(
+  Object.entries(SUPPORTED_FIELDS).map(([type, fields]) => [type, new Set(fields)]),
+);
+
+export interface UnsupportedField {
+  /** Path of the field in the document: `static_resources.clusters[0].outlier_detection`. */
+  path: string;
+  /** Proto field name: `outlier_detection`. */
+  field: string;
+  /** Full name of the message type that declares it. */
+  type: string;
+}
+
+/** The warning text the bootstrap loader and xDS client print for one unsupported field. */
+export function describeUnsupported(u: UnsupportedField): string {
+  return `field "${u.field}" of ${u.type} is not supported by tsmesh and is ignored`;
+}
+
+/**
+ * Fields set in `json` (proto3 JSON of `typeFullName`, already valid) that tsmesh does not
+ * implement, walking nested messages and Anys (by their "@type").
+ */
+export function unsupportedFields(typeFullName: string, json: unknown, basePath = ''): UnsupportedField[] {
+  const out: UnsupportedField[] = [];
+  walkMessage(lookupType(typeFullName), json, basePath, out);
+  return out;
+}
+
+function walkMessage(type: Type, json: unknown, path: string, out: UnsupportedField[]): void {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return;
+  if (type.fullName === '.google.protobuf.Any') {
+    const inner = findTypeByUrl(String((json as Record<string, unknown>)['@type'] ?? ''));
+    if (inner) walkMessage(inner, json, path, out);
+    return;
+  }
+  if (type.fullName.startsWith('.google.protobuf.')) return; // Struct, wrappers: plain data
+  const name = typeName(type);
+  const supported = supportedSets.get(name);
+  for (const [key, value] of Object.entries(json)) {
+    const field = findField(type, key);
+    if (!field || value === null) continue; // '@type', or unknown fields that validateJson reports
+    const p = keyPath(path, key);
+    if (supported && !supported.has(field.name)) {
+      out.push({ path: p, field: field.name, type: name });
+      continue;
+    }
+    if (!(field.resolvedType instanceof protobuf.Type)) continue;
+    const elemType = field.resolvedType;
+    if (field.map) {
+      for (const [k, v] of Object.entries(value as object)) walkMessage(elemType, v, keyPath(p, k), out);
+    } else if (field.repeated && Array.isArray(value)) {
+      value.forEach((v, i) => walkMessage(elemType, v, indexPath(p, i), out));
+    } else {
+      walkMessage(elemType, value, p, out);
+    }
+  }
+}

@@ -1,0 +1,21 @@
+/** A cluster as the admin /clusters endpoint shows it, from its config and current hosts. */
+import type { AdminClusterView, AdminThresholds } from '../admin/admin-source.js';
+import type { Thresholds } from './circuit-breakers.js';
+import type { ClusterConfig } from './cluster-config.js';
+import type { PrioritySet } from './priority-set.js';
+
+function thresholds(t: Thresholds): AdminThresholds {
+  return { maxConnections: t.maxConnections, maxPendingRequests: t.maxPendingRequests, maxRequests: t.maxRequests, maxRetries: t.maxRetries };
+}
+
+export function clusterAdminView(config: ClusterConfig, prioritySet: PrioritySet, addedViaApi: boolean): AdminClusterView {
+  return {
+    name: config.name,
+    addedViaApi,
+    ...thresholds(config.circuitBreakers.default),
+    highPriority: thresholds(config.circuitBreakers.high),
+    hosts: prioritySet.hosts.map((h) => h.adminView()),
+    observabilityName: config.observabilityName,
+    ...(config.type === 'EDS' ? { edsServiceName: config.edsServiceName } : {}),
+  };
+}
