@@ -1,9 +1,9 @@
 import type { Command } from './command.js';
-
+import { proxyCommand } from './proxy.js';
 import { versionCommand } from './version.js';
 
 /** Every `tsmesh` subcommand by name, in the order `tsmesh --help` lists them. */
 export const commands: Record<string, Command> = {
-
+  proxy: proxyCommand,
   version: versionCommand,
 };

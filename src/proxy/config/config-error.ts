@@ -38,3 +38,31 @@ export function at<T>(prefix: string, fn: () => T): T {
     throw err;
   }
 }
+
+/**
+ * A ProxyConfigError in one named xDS resource: what a NACK's error_detail says, e.g.
+ * `Cluster "backend": connect_timeout: must be a duration`.
+ */
+export class ResourceConfigError extends Error {
+  constructor(
+    /** The resource kind as Envoy names it: Listener, RouteConfiguration, Cluster, ClusterLoadAssignment, Secret. */
+    readonly kind: string,
+    readonly resourceName: string,
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`${kind} ${JSON.stringify(resourceName)}: ${path ? `${path}: ` : ''}${reason}`);
+    this.name = 'ResourceConfigError';
+  }
+}
+
+/** Runs `fn` for one xDS resource, turning its ProxyConfigError into a ResourceConfigError. */
+export function inResource<T>(kind: string, name: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ProxyConfigError) throw new ResourceConfigError(kind, name, err.path, err.reason);
+    if (err instanceof Error && !(err instanceof ResourceConfigError)) throw new ResourceConfigError(kind, name, '', err.message);
+    throw err;
+  }
+}

@@ -18,7 +18,7 @@ export interface HcmConfig {
   statPrefix: string;
   codecType: CodecType;
   routeSpecifier: RouteSpecifier;
-  httpFilters: { name: string; typedConfig: Record<string, unknown> }[];
+  httpFilters: { name: string; typedConfig: Record<string, unknown>; isOptional: boolean }[];
   serverName: string;
   serverHeaderTransformation: ServerHeaderTransformation;
   useRemoteAddress: boolean;
@@ -75,7 +75,8 @@ export function compileHcmConfig(json: Record<string, unknown>): HcmConfig {
       const name = o['name'];
       if (typeof name !== 'string' || !name) throw new ProxyConfigError('name', 'is required');
       const typedConfig = (o['typed_config'] ?? {}) as Record<string, unknown>;
-      return { name, typedConfig };
+      if (o['config_discovery'] !== undefined) throw new ProxyConfigError('config_discovery', 'filter config discovery (ECDS) is not supported by tsmesh proxy');
+      return { name, typedConfig, isOptional: o['is_optional'] === true };
     }),
   );
   if (httpFilters.length === 0 || !isRouter(httpFilters[httpFilters.length - 1]!)) {
@@ -124,7 +125,7 @@ export function compileHcmConfig(json: Record<string, unknown>): HcmConfig {
   };
 }
 
-function isRouter(f: { name: string; typedConfig: Record<string, unknown> }): boolean {
+function isRouter(f: { name: string; typedConfig: Record<string, unknown>; isOptional: boolean }): boolean {
   const t = f.typedConfig['@type'];
   return t === 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' || (t === undefined && f.name === 'envoy.filters.http.router');
 }

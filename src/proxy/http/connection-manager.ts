@@ -10,8 +10,10 @@ import { newStreamInfo } from './stream-info.js';
 import type { HeaderMap } from './header-map.js';
 import { normalizeRequestPath } from './path-normalize.js';
 import { LocalReplies } from '../errors/local-replies.js';
+import { ResponseFlag } from '../errors/response-flags.js';
 import type { RouteTable } from '../router/route-table.js';
 import { HcmStats } from './hcm-stats.js';
+import type { NetworkFilter } from '../network/network-filter.js';
 import type { StatsStore } from '../../telemetry/stats/stats-store.js';
 
 /** Facts about the downstream connection a request arrived on. */
@@ -39,7 +41,7 @@ type TaggedSocket = Duplex & { [kConnection]?: DownstreamConnection };
  * header rules (x-forwarded-*, x-request-id, path normalisation), routes it and runs the filter
  * chain, which ends in the router. Every local reply goes through sendLocalReply.
  */
-export class HttpConnectionManager implements StreamDriver {
+export class HttpConnectionManager implements StreamDriver, NetworkFilter {
   readonly stats: HcmStats;
   readonly #h1: http.Server;
   readonly #h2: http2.Http2Server;
@@ -78,7 +80,7 @@ export class HttpConnectionManager implements StreamDriver {
   }
 
   /** Hands a (possibly TLS-terminated) downstream connection to the right codec. */
-  handleConnection(socket: Duplex, conn: DownstreamConnection, protocol: 'http/1.1' | 'h2'): void {
+  onConnection(socket: Duplex, conn: DownstreamConnection, protocol: string): void {
     (socket as TaggedSocket)[kConnection] = conn;
     this.stats.cxTotal.inc();
     this.stats.cxActive.inc();
@@ -91,6 +93,8 @@ export class HttpConnectionManager implements StreamDriver {
       this.stats.cxHttp1Total.inc();
       this.#h1.emit('connection', socket);
     }
+    // Listener inspection paused the socket with the peeked bytes unshifted; let the codec read.
+    socket.resume();
   }
 
   /** Stop taking new streams: HTTP/1 answers with Connection: close, HTTP/2 sends GOAWAY. */
@@ -301,7 +305,7 @@ export class HttpConnectionManager implements StreamDriver {
     if (stream.done) return;
     // The client went away before we finished: Envoy's DC (downstream connection termination).
     if (!(stream.res as http.ServerResponse).writableFinished) {
-      stream.info.responseFlags |= 16777216 /* ResponseFlag.DC */;
+      stream.info.responseFlags |= ResponseFlag.DC;
       stream.info.responseCodeDetails ||= 'downstream_remote_disconnect';
       stream.onAbort?.();
       stream.onAbort = null;

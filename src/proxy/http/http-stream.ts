@@ -16,6 +16,10 @@ export type DownstreamResponse = ServerResponse | Http2ServerResponse;
 export interface StreamDriver {
   continueDecoding(stream: HttpStream): void;
   sendLocalReply(stream: HttpStream, status: number, body: string, flag: number, details: string, headers?: Record<string, string>): void;
+  /** Runs the filters' encodeHeaders and the connection-level response header rules, in place. */
+  encodeHeaders(stream: HttpStream, status: number, headers: Record<string, string | string[]>): void;
+  /** Marks the stream complete (stats, filters' onStreamComplete); idempotent. */
+  finish(stream: HttpStream): void;
 }
 
 /**

@@ -80,15 +80,34 @@ export class SecretStore {
     return [...this.entries.values()];
   }
 
+  /** Called when the set of secret names someone watches changes (the SDS subscription follows it). */
+  onWatchedNamesChange: ((names: string[]) => void) | null = null;
+
   /** Calls `cb` after every change of secret `name`. Returns the unsubscribe function. */
   onChange(name: string, cb: SecretListener): () => void {
     let set = this.listeners.get(name);
-    if (!set) this.listeners.set(name, (set = new Set()));
+    if (!set) {
+      this.listeners.set(name, (set = new Set()));
+      this.onWatchedNamesChange?.(this.watchedNames());
+    }
     set.add(cb);
     return () => {
       set.delete(cb);
-      if (set.size === 0 && this.listeners.get(name) === set) this.listeners.delete(name);
+      if (set.size === 0 && this.listeners.get(name) === set) {
+        this.listeners.delete(name);
+        this.onWatchedNamesChange?.(this.watchedNames());
+      }
     };
+  }
+
+  /** Checks a Secret without storing it (so an SDS response is validated whole before any change). */
+  validate(secretJson: Json): void {
+    this.compile(secretJson);
+  }
+
+  /** Names of secrets some TLS context depends on, sorted. */
+  watchedNames(): string[] {
+    return [...this.listeners.keys()].sort();
   }
 
   private notify(name: string, entry: SecretEntry | undefined): void {

@@ -1,7 +1,7 @@
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { ConnectionOptions } from 'node:tls';
-import type { ConnPool, UpstreamFailure, UpstreamHandler, UpstreamRequest, UpstreamRequestSpec } from './upstream-request.js';
+import type { ConnPool, PoolEvents, UpstreamFailure, UpstreamHandler, UpstreamRequest, UpstreamRequestSpec } from './upstream-request.js';
 import { rawHeadersToObject } from './upstream-request.js';
 
 export interface H1PoolOptions {
@@ -15,6 +15,7 @@ export interface H1PoolOptions {
   maxRequestsPerConnection: number;
   /** TLS options for the upstream (UpstreamTlsContext), or null for plaintext. */
   tls: ConnectionOptions | null;
+  events?: PoolEvents;
 }
 
 /**
@@ -45,8 +46,18 @@ export class H1Pool implements ConnPool {
       connectTimeout: opts.connectTimeoutMs,
       connect: opts.tls ? { ...opts.tls, timeout: opts.connectTimeoutMs } : { timeout: opts.connectTimeoutMs },
     } as Pool.Options);
-    this.#pool.on('connect', () => this.#connected++);
-    this.#pool.on('disconnect', () => this.#connected--);
+    const events = opts.events;
+    this.#pool.on('connect', () => {
+      this.#connected++;
+      events?.onConnect();
+    });
+    this.#pool.on('disconnect', () => {
+      this.#connected--;
+      events?.onDisconnect();
+    });
+    this.#pool.on('connectionError', (_origin: unknown, _targets: unknown, err: Error & { code?: string }) => {
+      events?.onConnectFail(err?.code === 'UND_ERR_CONNECT_TIMEOUT');
+    });
   }
 
   request(spec: UpstreamRequestSpec, handler: UpstreamHandler): UpstreamRequest {

@@ -1,7 +1,7 @@
 import http2 from 'node:http2';
 import type { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
 import type { ConnectionOptions } from 'node:tls';
-import type { ConnPool, UpstreamHandler, UpstreamRequest, UpstreamRequestSpec } from './upstream-request.js';
+import type { ConnPool, PoolEvents, UpstreamHandler, UpstreamRequest, UpstreamRequestSpec } from './upstream-request.js';
 import { HOP_BY_HOP } from './upstream-request.js';
 import { classifyError } from './h1-pool.js';
 
@@ -11,6 +11,7 @@ export interface H2PoolOptions {
   connectTimeoutMs: number;
   idleTimeoutMs: number;
   tls: ConnectionOptions | null;
+  events?: PoolEvents;
 }
 
 /**
@@ -36,12 +37,16 @@ export class H2Pool implements ConnPool {
       if (!this.#connected) session.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' }));
     }, this.opts.connectTimeoutMs);
     connectTimer.unref();
+    const events = this.opts.events;
     session.once('connect', () => {
       this.#connected = true;
       clearTimeout(connectTimer);
+      events?.onConnect();
     });
     session.once('close', () => {
       clearTimeout(connectTimer);
+      if (this.#connected) events?.onDisconnect();
+      else events?.onConnectFail(false);
       if (this.#session === session) this.#session = null;
     });
     session.on('error', () => {

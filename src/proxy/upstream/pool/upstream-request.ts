@@ -39,6 +39,13 @@ export interface UpstreamRequest {
   abort(): void;
 }
 
+/** Connection lifecycle events a pool reports, for the cluster's and host's cx stats. */
+export interface PoolEvents {
+  onConnect(): void;
+  onDisconnect(): void;
+  onConnectFail(timedOut: boolean): void;
+}
+
 /** A connection pool to one upstream host, for one protocol. */
 export interface ConnPool {
   request(spec: UpstreamRequestSpec, handler: UpstreamHandler): UpstreamRequest;

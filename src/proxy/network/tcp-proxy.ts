@@ -1,0 +1,168 @@
+/**
+ * envoy.filters.network.tcp_proxy: relays a downstream connection's bytes to a host of one cluster
+ * (or of a weighted pick among several), both ways, with backpressure. Half-closes are passed
+ * through; an error or the idle timeout on either side closes both.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { ProxyConfigError } from '../config/config-error.js';
+import { durationMs } from '../config/duration.js';
+import type { Counter, Gauge, StatsStore } from '../../telemetry/stats/stats-store.js';
+import type { DownstreamConnection } from '../http/connection-manager.js';
+import type { ClusterManager } from '../upstream/cluster-manager.js';
+import type { NetworkFilter } from './network-filter.js';
+
+export const TCP_PROXY_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
+
+export interface TcpProxyConfig {
+  readonly statPrefix: string;
+  /** One entry for `cluster`; several for `weighted_clusters`. */
+  readonly clusters: readonly { readonly name: string; readonly weight: number }[];
+  readonly totalWeight: number;
+  /** 0 disables; Envoy's default is 1 hour. */
+  readonly idleTimeoutMs: number;
+}
+
+const SUPPORTED = ['stat_prefix', 'cluster', 'weighted_clusters', 'idle_timeout', 'access_log', 'max_connect_attempts', '@type'];
+
+export function compileTcpProxy(json: Record<string, unknown>): TcpProxyConfig {
+  for (const key of Object.keys(json)) {
+    if (!SUPPORTED.includes(key)) throw new ProxyConfigError(key, 'field is not supported by tsmesh tcp_proxy');
+  }
+  const statPrefix = json['stat_prefix'];
+  if (typeof statPrefix !== 'string' || !statPrefix) throw new ProxyConfigError('stat_prefix', 'is required');
+  let clusters: { name: string; weight: number }[];
+  if (typeof json['cluster'] === 'string' && json['cluster']) {
+    if (json['weighted_clusters'] !== undefined) throw new ProxyConfigError('cluster', 'cluster and weighted_clusters are mutually exclusive');
+    clusters = [{ name: json['cluster'] as string, weight: 1 }];
+  } else if (json['weighted_clusters'] !== undefined) {
+    const list = (json['weighted_clusters'] as Record<string, unknown>)['clusters'];
+    if (!Array.isArray(list) || list.length === 0) throw new ProxyConfigError('weighted_clusters.clusters', 'needs at least one cluster');
+    clusters = list.map((c, i) => {
+      const o = c as Record<string, unknown>;
+      const name = o['name'];
+      const weight = Number(o['weight'] ?? 0);
+      if (typeof name !== 'string' || !name) throw new ProxyConfigError(`weighted_clusters.clusters[${i}].name`, 'is required');
+      if (!Number.isInteger(weight) || weight < 0) throw new ProxyConfigError(`weighted_clusters.clusters[${i}].weight`, 'must be a non-negative integer');
+      return { name, weight };
+    });
+  } else {
+    throw new ProxyConfigError('cluster', 'one of cluster or weighted_clusters is required');
+  }
+  const totalWeight = clusters.reduce((s, c) => s + c.weight, 0);
+  if (totalWeight === 0) throw new ProxyConfigError('weighted_clusters.clusters', 'the sum of weights must be greater than 0');
+  return { statPrefix, clusters, totalWeight, idleTimeoutMs: durationMs(json['idle_timeout'], 'idle_timeout') ?? 3_600_000 };
+}
+
+export class TcpProxy implements NetworkFilter {
+  readonly #cxTotal: Counter;
+  readonly #cxActive: Gauge;
+  readonly #cxNoRoute: Counter;
+  readonly #idleTimeout: Counter;
+  readonly #connections = new Set<Duplex>();
+
+  constructor(
+    readonly config: TcpProxyConfig,
+    readonly clusters: ClusterManager,
+    store: StatsStore,
+  ) {
+    const s = store.scope(`tcp.${config.statPrefix}`);
+    this.#cxTotal = s.counter('downstream_cx_total');
+    this.#cxActive = s.gauge('downstream_cx_active');
+    this.#cxNoRoute = s.counter('downstream_cx_no_route');
+    this.#idleTimeout = s.counter('idle_timeout');
+  }
+
+  #pickCluster(): string {
+    const list = this.config.clusters;
+    if (list.length === 1) return list[0]!.name;
+    let r = Math.random() * this.config.totalWeight;
+    for (const c of list) {
+      r -= c.weight;
+      if (r < 0) return c.name;
+    }
+    return list[list.length - 1]!.name;
+  }
+
+  onConnection(downstream: Duplex, conn: DownstreamConnection): void {
+    this.#cxTotal.inc();
+    const cluster = this.clusters.get(this.#pickCluster());
+    if (cluster === undefined) {
+      this.#cxNoRoute.inc();
+      downstream.destroy();
+      return;
+    }
+    const host = cluster.chooseHost({ hash: null }, { header: null, address: conn.localAddress, port: conn.localPort });
+    if (host === null) {
+      cluster.stats.cxNoneHealthy.inc();
+      downstream.destroy();
+      return;
+    }
+    const tlsOptions = cluster.tls ? cluster.tls.connectOptions() : null;
+    if (cluster.tls && !tlsOptions) {
+      downstream.destroy();
+      return;
+    }
+    this.#cxActive.inc();
+    this.#connections.add(downstream);
+    const stats = cluster.stats;
+    stats.cxTotal.inc();
+    host.cxTotal++;
+    const upstream: net.Socket = tlsOptions ? tls.connect({ ...tlsOptions, host: host.address, port: host.port }) : net.connect({ host: host.address, port: host.port });
+    upstream.setNoDelay(true);
+    let connected = false;
+    let closed = false;
+    const connectTimer = setTimeout(() => {
+      stats.cxConnectTimeout.inc();
+      upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' }));
+    }, cluster.config.connectTimeoutMs);
+    const closeBoth = (): void => {
+      if (closed) return;
+      closed = true;
+      clearTimeout(connectTimer);
+      if (connected) {
+        stats.cxActive.dec();
+        host.activeConnections--;
+      }
+      this.#cxActive.dec();
+      this.#connections.delete(downstream);
+      upstream.destroy();
+      downstream.destroy();
+    };
+    upstream.once(tlsOptions ? 'secureConnect' : 'connect', () => {
+      clearTimeout(connectTimer);
+      connected = true;
+      stats.cxActive.inc();
+      host.activeConnections++;
+      downstream.pipe(upstream);
+      upstream.pipe(downstream);
+      downstream.resume();
+    });
+    upstream.on('error', () => {
+      if (!connected) {
+        stats.cxConnectFail.inc();
+        host.cxConnectFail++;
+      }
+      closeBoth();
+    });
+    downstream.on('error', closeBoth);
+    upstream.once('close', closeBoth);
+    downstream.once('close', closeBoth);
+    if (this.config.idleTimeoutMs > 0) {
+      const onIdle = (): void => {
+        this.#idleTimeout.inc();
+        closeBoth();
+      };
+      upstream.setTimeout(this.config.idleTimeoutMs, onIdle);
+      (downstream as net.Socket).setTimeout?.(this.config.idleTimeoutMs, onIdle);
+    }
+  }
+
+  /** TCP has no graceful signal; connections finish on their own and close() ends the rest. */
+  drain(): void {}
+
+  close(): void {
+    for (const c of [...this.#connections]) c.destroy();
+  }
+}

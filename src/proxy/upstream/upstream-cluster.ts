@@ -1,0 +1,233 @@
+/**
+ * One cluster at one config version, ready to serve: its host discovery and PrioritySet, load
+ * balancer, upstream TLS, per-host connection pools, circuit-breaker counters and stats. The
+ * cluster manager builds one per CDS/static Cluster and swaps it in once warm.
+ */
+import type { ConnectionOptions } from 'node:tls';
+import type { ClusterConfig } from './cluster-config.js';
+import type { ClusterStats } from './cluster-stats.js';
+import type { HostDiscovery } from './discovery/host-discovery.js';
+import { createDiscovery } from './discovery/create-discovery.js';
+import { OriginalDstDiscovery } from './discovery/original-dst.js';
+import { EdsDiscovery } from './discovery/assignment-discovery.js';
+import type { Host } from './host.js';
+import { createLoadBalancer } from './lb/load-balancer.js';
+import type { LoadBalancer, LbContext } from './lb/load-balancer.js';
+import type { PrioritySet } from './priority-set.js';
+import { clusterAdminView } from './admin-view.js';
+import type { AdminClusterView } from '../admin/admin-source.js';
+import { H1Pool } from './pool/h1-pool.js';
+import { H2Pool } from './pool/h2-pool.js';
+import type { ConnPool, PoolEvents } from './pool/upstream-request.js';
+import type { UpstreamTlsContext } from '../tls/tls-context.js';
+
+export type PoolProtocol = 'http1' | 'http2';
+
+interface HostPools {
+  http1: ConnPool | null;
+  http2: ConnPool | null;
+  /** The TLS options the pools were built with; a rotated certificate means new pools. */
+  tls: Readonly<ConnectionOptions> | null;
+}
+
+export interface UpstreamClusterOptions {
+  readonly config: ClusterConfig;
+  readonly stats: ClusterStats;
+  readonly tls: UpstreamTlsContext | null;
+  readonly addedViaApi: boolean;
+  readonly versionInfo: string;
+  /** The raw Cluster JSON, for config_dump. */
+  readonly json: Record<string, unknown>;
+  /** The cluster this one replaces, whose hosts (and their counters) carry over. */
+  readonly previous?: UpstreamCluster;
+}
+
+export class UpstreamCluster {
+  readonly config: ClusterConfig;
+  readonly name: string;
+  readonly stats: ClusterStats;
+  readonly discovery: HostDiscovery;
+  readonly prioritySet: PrioritySet;
+  readonly lb: LoadBalancer;
+  readonly tls: UpstreamTlsContext | null;
+  readonly addedViaApi: boolean;
+  readonly versionInfo: string;
+  readonly json: Record<string, unknown>;
+  readonly lastUpdated = new Date();
+  /** Requests in flight on this cluster (circuit breaker max_requests). */
+  activeRequests = 0;
+  readonly #pools = new Map<Host, HostPools>();
+  readonly #originalDst: OriginalDstDiscovery | null;
+  #closed = false;
+
+  constructor(opts: UpstreamClusterOptions) {
+    this.config = opts.config;
+    this.name = opts.config.name;
+    this.stats = opts.stats;
+    this.tls = opts.tls;
+    this.addedViaApi = opts.addedViaApi;
+    this.versionInfo = opts.versionInfo;
+    this.json = opts.json;
+    this.discovery = createDiscovery(opts.config, opts.previous ? { prioritySet: opts.previous.prioritySet } : {});
+    this.prioritySet = this.discovery.prioritySet;
+    this.lb = createLoadBalancer(opts.config, this.prioritySet);
+    this.#originalDst = this.discovery instanceof OriginalDstDiscovery ? this.discovery : null;
+    this.discovery.onUpdate = (change) => {
+      this.#updateMembershipStats();
+      this.stats.membershipChange.inc();
+      for (const h of change.removed) this.#retirePools(h);
+    };
+  }
+
+  /** Starts discovery (DNS resolution, EDS watch); `initialized` settles once warm. */
+  start(): void {
+    this.discovery.start();
+    this.#updateMembershipStats();
+  }
+
+  get initialized(): Promise<void> {
+    return this.discovery.initialized;
+  }
+
+  /** The EDS service name this cluster waits for, or null when it is not an EDS cluster. */
+  get edsServiceName(): string | null {
+    return this.discovery instanceof EdsDiscovery ? this.discovery.serviceName : null;
+  }
+
+  /** ORIGINAL_DST: the header consulted for the destination, or null. */
+  get originalDstHeader(): string | null {
+    return this.#originalDst?.headerName ?? null;
+  }
+
+  /**
+   * Picks the host for one request; null means no healthy host (503 UH). ORIGINAL_DST clusters
+   * route to the header's address or the connection's original destination.
+   */
+  chooseHost(ctx: LbContext, originalDst?: { header: string | null; address: string; port: number }): Host | null {
+    if (this.#originalDst !== null) {
+      if (!originalDst) return null;
+      return this.#originalDst.chooseHost(originalDst.header, originalDst.address || null, originalDst.port);
+    }
+    return this.lb.chooseHost(ctx);
+  }
+
+  /**
+   * The keep-alive pool to `host` for the protocol, created on first use; null while the
+   * cluster's TLS secrets have not arrived (the router answers as for a connection failure).
+   */
+  pool(host: Host, protocol: PoolProtocol): ConnPool | null {
+    let entry = this.#pools.get(host);
+    const tls = this.tls ? this.tls.connectOptions() : null;
+    if (this.tls !== null && tls === null) return null;
+    if (entry !== undefined && entry.tls !== tls) {
+      // The certificate rotated (SDS): new connections use the new one, old ones finish.
+      this.#retirePools(host);
+      entry = undefined;
+    }
+    if (entry === undefined) {
+      entry = { http1: null, http2: null, tls };
+      this.#pools.set(host, entry);
+    }
+    const existing = entry[protocol];
+    if (existing !== null) return existing;
+    const pool = this.#createPool(host, protocol, tls);
+    entry[protocol] = pool;
+    return pool;
+  }
+
+  #createPool(host: Host, protocol: PoolProtocol, tls: Readonly<ConnectionOptions> | null): ConnPool {
+    const stats = this.stats;
+    const events: PoolEvents = {
+      onConnect() {
+        stats.cxTotal.inc();
+        stats.cxActive.inc();
+        host.cxTotal++;
+        host.activeConnections++;
+      },
+      onDisconnect() {
+        stats.cxActive.dec();
+        stats.cxDestroy.inc();
+        host.activeConnections--;
+      },
+      onConnectFail(timedOut) {
+        stats.cxConnectFail.inc();
+        if (timedOut) stats.cxConnectTimeout.inc();
+        host.cxConnectFail++;
+      },
+    };
+    const cfg = this.config;
+    const tlsOptions = tls ? (tls as ConnectionOptions) : null;
+    if (protocol === 'http2') {
+      return new H2Pool({ host: host.address, port: host.port, connectTimeoutMs: cfg.connectTimeoutMs, idleTimeoutMs: cfg.http.idleTimeoutMs || 3_600_000, tls: tlsOptions, events });
+    }
+    return new H1Pool({
+      host: host.address,
+      port: host.port,
+      connectTimeoutMs: cfg.connectTimeoutMs,
+      idleTimeoutMs: cfg.http.idleTimeoutMs || 3_600_000,
+      maxConnections: cfg.circuitBreakers.default.maxConnections,
+      maxRequestsPerConnection: cfg.http.maxRequestsPerConnection,
+      tls: tlsOptions,
+      events,
+    });
+  }
+
+  /** Which pool protocol a request uses, from the cluster's protocol options and the downstream's. */
+  poolProtocol(downstreamIsH2: boolean): PoolProtocol {
+    const p = this.config.http.protocol;
+    if (p === 'http2') return 'http2';
+    if (p === 'downstream') return downstreamIsH2 ? 'http2' : 'http1';
+    return 'http1';
+  }
+
+  #retirePools(host: Host): void {
+    const entry = this.#pools.get(host);
+    if (entry === undefined) return;
+    this.#pools.delete(host);
+    void entry.http1?.drain().catch(() => undefined);
+    void entry.http2?.drain().catch(() => undefined);
+  }
+
+  #updateMembershipStats(): void {
+    let healthy = 0;
+    let degraded = 0;
+    const hosts = this.prioritySet.hosts;
+    for (const h of hosts) {
+      const health = h.health();
+      if (health === 'healthy') healthy++;
+      else if (health === 'degraded') degraded++;
+    }
+    this.stats.membershipTotal.set(hosts.length);
+    this.stats.membershipHealthy.set(healthy);
+    this.stats.membershipDegraded.set(degraded);
+  }
+
+  adminView(): AdminClusterView {
+    return clusterAdminView(this.config, this.prioritySet, this.addedViaApi);
+  }
+
+  /**
+   * Stops discovery and lets the pools finish what is in flight, then close. Called when a newer
+   * version replaced this cluster or it was removed; requests already routed here still complete.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.discovery.stop();
+    this.tls?.close();
+    for (const host of [...this.#pools.keys()]) this.#retirePools(host);
+  }
+
+  /** Closes every upstream connection now (process exit). */
+  async destroy(): Promise<void> {
+    this.#closed = true;
+    this.discovery.stop();
+    const all: Promise<void>[] = [];
+    for (const entry of this.#pools.values()) {
+      if (entry.http1) all.push(entry.http1.destroy());
+      if (entry.http2) all.push(entry.http2.destroy());
+    }
+    this.#pools.clear();
+    await Promise.allSettled(all);
+  }
+}
