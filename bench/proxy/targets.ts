@@ -1,3 +1,4 @@
+import { PROXY_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, waitForOk } from '../lib/net.js';
@@ -42,14 +43,14 @@ export async function startTarget(name: TargetName, env: TargetEnv): Promise<Sta
 }
 
 /**
- * `node bin/tsmesh.js proxy --bootstrap FILE`, started exactly as a user would, with `clusters`
+ * `bin/tsmesh.js proxy --bootstrap FILE` with the bin's V8 flags, started as the installed `tsmesh` runs, with `clusters`
  * clusters and routes. It counts as started once a request through it returns 200.
  */
 export async function startTsmesh(env: TargetEnv, clusters: number): Promise<StartResult> {
   const ports = { listener: await freePort(), upstream: env.upstreamPort, admin: await freePort() };
   const file = join(env.tmpDir, `tsmesh-${clusters}-clusters.yaml`);
   writeFileSync(file, tsmeshBootstrap(ports, clusters));
-  const proxy = env.group.start('tsmesh', process.execPath, [env.tsmeshBin, 'proxy', '--bootstrap', file], {
+  const proxy = env.group.start('tsmesh', process.execPath, [...PROXY_NODE_FLAGS, env.tsmeshBin, 'proxy', '--bootstrap', file], {
     cpu: env.proxyCpu,
     cwd: repoRoot,
   });

@@ -18,7 +18,7 @@ import { RouteConfigRegistry } from './http/route-config-registry.js';
 import { HttpFilterRegistry } from './http/filters/filter-registry.js';
 import { routerFilterFactory } from './http/filters/router/router-filter.js';
 import { ListenerManager } from './listener/listener-manager.js';
-import { XdsSubscriptions } from './xds-subscriptions.js';
+import type { XdsSubscriptions } from './xds-subscriptions.js';
 import { buildConfigDump } from './config-dump.js';
 import { TSMESH_VERSION } from '../version.js';
 
@@ -110,7 +110,11 @@ export class ProxyServer implements AdminSource {
     }
 
     const dynamic = b['dynamic_resources'] as Record<string, unknown> | undefined;
-    if (dynamic) this.#xds = XdsSubscriptions.fromBootstrap(dynamic, this.#node(), this, this.#log);
+    if (dynamic) {
+      // Loaded only when needed: the gRPC stack is ~13 MB of a static proxy's memory.
+      const { XdsSubscriptions } = await import('./xds-subscriptions.js');
+      this.#xds = XdsSubscriptions.fromBootstrap(dynamic, this.#node(), this, this.#log);
+    }
 
     await this.listenerManager.addStatic((statics['listeners'] ?? []) as Record<string, unknown>[]);
     if (this.#xds) {

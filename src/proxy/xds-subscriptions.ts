@@ -92,8 +92,18 @@ export class XdsSubscriptions {
   /** Opens the stream and subscribes; does not wait for the control plane (see `initialized`). */
   start(): void {
     const proxy = this.proxy;
-    proxy.clusterManager.onEdsNamesChange = (names) => this.client.setResourceNames(ENDPOINT_TYPE_URL, names);
-    proxy.listenerManager.onRdsNamesChange = (names) => this.client.setResourceNames(ROUTE_TYPE_URL, names);
+    // EDS and RDS are never wildcard: an empty name list would ask for every resource, so the
+    // type is only subscribed once there is a name to ask for.
+    const follow = (typeUrl: string) => (names: string[]): void => {
+      if (names.length === 0 && this.client.version(typeUrl) === undefined) return;
+      this.client.setResourceNames(typeUrl, names);
+    };
+    proxy.clusterManager.onEdsNamesChange = follow(ENDPOINT_TYPE_URL);
+    const followRds = follow(ROUTE_TYPE_URL);
+    proxy.listenerManager.onRdsNamesChange = (names) => {
+      proxy.routes.retain(new Set(names));
+      followRds(names);
+    };
     proxy.listenerManager.onBindError = (name, err) => this.log(`warning: listener ${name} failed to bind: ${err.message}`);
     proxy.secrets.onWatchedNamesChange = (names) => this.client.setResourceNames(SECRET_TYPE_URL, names);
     const secretNames = proxy.secrets.watchedNames();
@@ -141,6 +151,10 @@ export class XdsSubscriptions {
       switch (typeUrl) {
         case CLUSTER_TYPE_URL: {
           const warm = proxy.clusterManager.applyCds(resources.map((r) => ({ json: r.json, versionInfo: version })));
+          // Envoy pauses CDS on the ADS stream while clusters warm: the ACK goes out once they are.
+          this.client.pause(CLUSTER_TYPE_URL);
+          const resume = (): void => this.client.resume(CLUSTER_TYPE_URL);
+          void warm.then(resume, resume);
           this.#track(warm);
           void warm.then(() => this.#subscribeLds());
           break;

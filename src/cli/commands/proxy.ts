@@ -1,3 +1,4 @@
+import v8 from 'node:v8';
 import type { Command } from './command.js';
 import { CliError } from '../cli-error.js';
 import { flagHelp, parseFlags } from '../flags.js';
@@ -31,6 +32,9 @@ export const proxyCommand: Command = {
     // Envoy's own spelling, so existing scripts work: -c FILE / --config-path FILE.
     const file = values['bootstrap'] as string | undefined;
     if (!file) throw new CliError(`tsmesh proxy: --bootstrap FILE is required\n\n${HELP}`);
+    // When started without PROXY_NODE_FLAGS (`node bin/tsmesh.js proxy`), get what can still be
+    // had at run time: V8 applies --optimize-for-size to later heap growth decisions.
+    v8.setFlagsFromString('--optimize-for-size');
     let proxy: ProxyServer;
     let quit!: () => void;
     const quitting = new Promise<void>((resolve) => (quit = resolve));

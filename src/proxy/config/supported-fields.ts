@@ -41,7 +41,7 @@ export const SUPPORTED_FIELDS: Record<string, readonly string[]> = {
     'stat_prefix', 'codec_type', 'route_config', 'rds', 'http_filters', 'generate_request_id', 'preserve_external_request_id',
     'use_remote_address', 'xff_num_trusted_hops', 'skip_xff_append', 'server_name', 'server_header_transformation',
     'stream_idle_timeout', 'request_timeout', 'max_request_headers_kb', 'common_http_protocol_options',
-    'normalize_path', 'merge_slashes', 'path_with_escaped_slashes_action',
+    'http_protocol_options', 'normalize_path', 'merge_slashes', 'path_with_escaped_slashes_action',
   ],
   'envoy.extensions.filters.network.http_connection_manager.v3.Rds': ['config_source', 'route_config_name'],
   'envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter': ['name', 'typed_config', 'is_optional', 'disabled'],

@@ -36,6 +36,10 @@ export interface HcmConfig {
   /** Downstream connection idle timeout; Envoy's default 1 hour. */
   idleTimeoutMs: number;
   maxRequestHeadersKb: number;
+  /** http_protocol_options.accept_http_10: off (Envoy's default) answers HTTP/1.0 with 426. */
+  acceptHttp10: boolean;
+  /** http_protocol_options.default_host_for_http_10: Host for HTTP/1.0 requests without one. */
+  defaultHostForHttp10: string;
   normalizePath: boolean;
   mergeSlashes: boolean;
   pathWithEscapedSlashesAction: EscapedSlashesAction;
@@ -87,6 +91,7 @@ export function compileHcmConfig(json: Record<string, unknown>): HcmConfig {
   }
 
   const common = (json['common_http_protocol_options'] ?? {}) as Record<string, unknown>;
+  const http1 = (json['http_protocol_options'] ?? {}) as Record<string, unknown>;
   const maxKb = json['max_request_headers_kb'] === undefined ? 60 : Number(json['max_request_headers_kb']);
   if (!Number.isInteger(maxKb) || maxKb < 1 || maxKb > 8192) throw new ProxyConfigError('max_request_headers_kb', 'must be an integer from 1 to 8192');
   const action = (json['path_with_escaped_slashes_action'] ?? 'KEEP_UNCHANGED') as string;
@@ -116,6 +121,9 @@ export function compileHcmConfig(json: Record<string, unknown>): HcmConfig {
     requestHeadersTimeoutMs: durationMs(json['request_headers_timeout'], 'request_headers_timeout') ?? 0,
     idleTimeoutMs: durationMs(common['idle_timeout'], 'common_http_protocol_options.idle_timeout') ?? 3_600_000,
     maxRequestHeadersKb: maxKb,
+    acceptHttp10: bool(http1['accept_http_10'], false),
+    // Envoy: default_host_for_http_10 is a no-op unless accept_http_10 is set.
+    defaultHostForHttp10: typeof http1['default_host_for_http_10'] === 'string' ? (http1['default_host_for_http_10'] as string) : '',
     normalizePath: bool(json['normalize_path'], false),
     mergeSlashes: bool(json['merge_slashes'], false),
     pathWithEscapedSlashesAction: escapedAction,

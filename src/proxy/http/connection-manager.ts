@@ -33,7 +33,20 @@ export interface RouteTableSource {
 }
 
 const kConnection = Symbol('tsmesh.downstreamConnection');
-type TaggedSocket = Duplex & { [kConnection]?: DownstreamConnection };
+/** Set once the connection got a protocol-error reply: nothing more is read from it or answered. */
+const kProtocolError = Symbol('tsmesh.protocolError');
+type TaggedSocket = Duplex & { [kConnection]?: DownstreamConnection; [kProtocolError]?: boolean };
+
+/** Envoy's delayed_close_timeout default: how long a closing connection may still drain. */
+const DELAYED_CLOSE_MS = 1000;
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  426: 'Upgrade Required',
+  431: 'Request Header Fields Too Large',
+  501: 'Not Implemented',
+};
 
 /**
  * Envoy's HTTP connection manager for one filter chain and config version: takes HTTP/1.1 and
@@ -47,6 +60,8 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
   readonly #h2: http2.Http2Server;
   #draining = false;
   readonly #sessions = new Set<http2.ServerHttp2Session>();
+  /** HTTP/1 responses to their streams, so a codec error mid-body can answer that stream. */
+  readonly #streamByResponse = new WeakMap<object, HttpStream>();
 
   constructor(
     readonly config: HcmConfig,
@@ -60,7 +75,9 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
     this.#h1 = http.createServer(
       {
         maxHeaderSize: config.maxRequestHeadersKb * 1024,
-        requireHostHeader: true,
+        // Envoy's HCM answers a missing Host (400 missing_host_header) after absolute-form
+        // targets had their say, so the check lives in #decode.
+        requireHostHeader: false,
         keepAliveTimeout: config.idleTimeoutMs,
         requestTimeout,
         headersTimeout,
@@ -112,19 +129,128 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
     for (const s of this.#sessions) s.destroy();
   }
 
+  /**
+   * Node's HTTP/1 parser (llhttp, strict) rejected the bytes: Envoy's codec error. Answer with
+   * Envoy's status for it (431 for oversized headers, 501 for a transfer-coding other than
+   * chunked, else 400), as a local reply after any response already in flight, then close.
+   */
   #onClientError(err: Error & { code?: string }, socket: Duplex): void {
-    this.stats.cxProtocolError.inc();
+    const tagged = socket as TaggedSocket;
+    const code = err.code ?? '';
+    if (tagged[kProtocolError]) return; // already answered (#rejectCodec); its reply closes the connection
+    if (!code.startsWith('HPE_') && code !== 'ERR_HTTP_REQUEST_TIMEOUT') {
+      // Socket errors (ECONNRESET, ...): nothing to answer.
+      socket.destroy();
+      return;
+    }
+    tagged[kProtocolError] = true;
+    if (code.startsWith('HPE_')) this.stats.cxProtocolError.inc();
+    let status = 400;
+    if (code === 'HPE_HEADER_OVERFLOW') status = 431;
+    else if (code === 'ERR_HTTP_REQUEST_TIMEOUT') status = 408;
+    // llhttp says HPE_INVALID_TRANSFER_ENCODING both for CL+TE (Envoy: 400) and for codings
+    // other than a final "chunked" (Envoy: 501, "unsupported transfer encoding").
+    else if (code === 'HPE_INVALID_TRANSFER_ENCODING' && !/content-length/i.test(err.message)) status = 501;
+    // A pipelined response still being produced goes first (Envoy reads the next request only
+    // after answering the current one); then the error reply, then close.
+    const inflight = (socket as unknown as { _httpMessage?: http.ServerResponse | null })._httpMessage;
+    const stream = inflight ? this.#streamByResponse.get(inflight) : undefined;
+    if (inflight && stream && !(stream.req as http.IncomingMessage).complete) {
+      // The bad bytes are this request's own body (a bad chunk): Envoy's sendProtocolError on
+      // the active stream, a local reply unless the response already started, then close.
+      if (stream.done || stream.responseStarted) {
+        if (stream.done) socket.destroy();
+        else this.resetStream(stream);
+        return;
+      }
+      const reason = REASONS[status] ?? 'Bad Request';
+      this.sendLocalReply(stream, status, reason, 0, 'http1.codec_error', { connection: 'close' });
+      const timer = setTimeout(() => socket.destroy(), DELAYED_CLOSE_MS);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+      return;
+    }
+    if (inflight && !inflight.writableFinished) {
+      let done = false;
+      const after = (): void => {
+        if (done) return;
+        done = true;
+        this.#writeCodecError(socket, status);
+      };
+      inflight.once('finish', after);
+      inflight.once('close', after);
+      return;
+    }
+    this.#writeCodecError(socket, status);
+  }
+
+  /** Envoy's local reply for a codec error (body: the reason phrase), then a delayed close. */
+  #writeCodecError(socket: Duplex, status: number): void {
+    if (socket.destroyed) return;
     if (!socket.writable) {
       socket.destroy();
       return;
     }
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const reason = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+    const reason = REASONS[status] ?? 'Bad Request';
+    let head = `HTTP/1.1 ${status} ${reason}\r\ncontent-length: ${reason.length}\r\ncontent-type: text/plain\r\ndate: ${new Date().toUTCString()}\r\n`;
+    if (this.config.serverHeaderTransformation !== 'PASS_THROUGH') head += `server: ${this.config.serverName}\r\n`;
+    socket.end(`${head}connection: close\r\n\r\n${reason}`);
+    // Keep draining what the client still sends so closing does not reset the reply away.
+    socket.on('data', () => {});
+    socket.resume();
+    const timer = setTimeout(() => socket.destroy(), DELAYED_CLOSE_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  }
+
+  /**
+   * A request Node's parser accepted but Envoy's HTTP/1 codec rejects (HTTP/1.0 without
+   * accept_http_10: 426; a transfer-coding other than exactly "chunked": 501). A codec error:
+   * counted as downstream_cx_protocol_error, answered, and the connection closed; nothing
+   * after it on the connection is read as a request.
+   */
+  #rejectCodec(req: http.IncomingMessage, res: http.ServerResponse, status: number): void {
+    const socket = req.socket as TaggedSocket;
+    socket[kProtocolError] = true;
+    this.stats.cxProtocolError.inc();
+    const reason = REASONS[status] ?? 'Bad Request';
+    const headers: Record<string, string> = { 'content-length': String(reason.length), 'content-type': 'text/plain', connection: 'close' };
+    if (this.config.serverHeaderTransformation !== 'PASS_THROUGH') headers['server'] = this.config.serverName;
+    res.writeHead(status, reason, headers);
+    res.end(reason);
+    req.resume();
+  }
+
+  /** Envoy's HTTP/1 codec checks on a parsed request head; returns false when it was rejected. */
+  #checkHttp1(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    if ((req.socket as TaggedSocket)[kProtocolError]) {
+      // Pipelined after a rejected request: Envoy never reads it. Drop it unanswered.
+      req.resume();
+      return false;
+    }
+    if (req.httpVersion !== '1.1') {
+      // Envoy treats every version other than HTTP/1.1 (1.0, 0.9, 2.0 in an HTTP/1 request line) as HTTP/1.0.
+      if (!this.config.acceptHttp10) {
+        this.#rejectCodec(req, res, 426);
+        return false;
+      }
+      req.httpVersion = '1.0';
+      req.httpVersionMajor = 1;
+      req.httpVersionMinor = 0;
+      if (req.headers.host === undefined && this.config.defaultHostForHttp10) req.headers.host = this.config.defaultHostForHttp10;
+    }
+    const te = req.headers['transfer-encoding'];
+    if (te !== undefined && te.toLowerCase() !== 'chunked') {
+      this.#rejectCodec(req, res, 501);
+      return false;
+    }
+    return true;
   }
 
   #onRequest(req: DownstreamRequest, res: DownstreamResponse): void {
-    const isH2 = req.httpVersion === '2.0';
+    // Not by httpVersion: an HTTP/1 request line may say "HTTP/2.0".
+    const isH2 = req instanceof http2.Http2ServerRequest;
+    if (!isH2 && !this.#checkHttp1(req as http.IncomingMessage, res as http.ServerResponse)) return;
     const socket = (isH2 ? (req as http2.Http2ServerRequest).stream.session?.socket : (req as http.IncomingMessage).socket) as TaggedSocket | undefined;
     const conn = socket?.[kConnection];
     const info = newStreamInfo();
@@ -152,14 +278,18 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
     info.requestScheme = conn?.tls ? 'https' : 'http';
     info.requestHeaders = headers;
     const stream = new HttpStream(this, req, res, info);
+    if (!isH2) this.#streamByResponse.set(res, stream);
     this.stats.rqTotal.inc();
     this.stats.rqActive.inc();
     if (isH2) this.stats.rqHttp2Total.inc();
     else this.stats.rqHttp1Total.inc();
     res.once('close', () => this.#onDownstreamClose(stream));
     if (this.config.streamIdleTimeoutMs > 0) {
-      const s: { setTimeout(ms: number, cb: () => void): unknown } | undefined = isH2 ? (req as http2.Http2ServerRequest).stream : (socket as unknown as import('node:net').Socket | undefined);
-      s?.setTimeout(this.config.streamIdleTimeoutMs, () => this.#onStreamIdle(stream));
+      // One timer per stream, refreshed on activity (HttpStream.touch). Not socket.setTimeout:
+      // that would add a listener per request to a keep-alive socket.
+      // Response activity restarts it; request body bytes do not (reading them here would
+      // take them from the router's pipe).
+      stream.idleTimer = setTimeout(() => this.#onStreamIdle(stream), this.config.streamIdleTimeoutMs);
     }
     this.#decode(stream);
   }
@@ -174,14 +304,19 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
     let path = stream.path;
     if (path.charCodeAt(0) !== 47 /* / */) {
       if (path === '*' && stream.method === 'OPTIONS') {
-        // Envoy answers server-wide OPTIONS itself is not the case; route it as "/" is wrong too: reject like Envoy.
-        return this.sendLocalReply(stream, 400, '', 0, 'invalid_path');
+        // Envoy's HCM only routes relative paths: "OPTIONS *" gets 404 absolute_path_rejected.
+        return this.sendLocalReply(stream, 404, '', 0, 'absolute_path_rejected');
       }
       const abs = /^https?:\/\/([^/?#]+)([^#]*)$/i.exec(path);
       if (!abs) return this.sendLocalReply(stream, 400, '', 0, 'invalid_path');
       stream.authority = info.requestAuthority = abs[1]!;
       headers['host'] = abs[1];
       path = abs[2] || '/';
+    }
+    // Envoy's HCM: a request without Host (HTTP/1.1 without one, HTTP/1.0 without
+    // default_host_for_http_10) and not in absolute form gets 400 missing_host_header.
+    if (!stream.authority) {
+      return this.sendLocalReply(stream, 400, '', 0, 'missing_host_header', info.protocol === 'HTTP/2' ? undefined : { connection: 'close' });
     }
     const normalized = normalizeRequestPath(path, cfg);
     if (normalized.action === 'reject') return this.sendLocalReply(stream, 400, '', 0, 'path_normalization_failed');
@@ -292,6 +427,10 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
     if (stream.timer) {
       clearTimeout(stream.timer);
       stream.timer = null;
+    }
+    if (stream.idleTimer) {
+      clearTimeout(stream.idleTimer);
+      stream.idleTimer = null;
     }
     const info = stream.info;
     info.durationMs = performance.now() - info.startMono;

@@ -47,6 +47,12 @@ export class HttpStream implements RouteRequest {
   onAbort: (() => void) | null = null;
   /** Route or override timers owned by the stream, cleared at the end. */
   timer: NodeJS.Timeout | null = null;
+  /** stream_idle_timeout: restarted by any activity on the stream (`touch`). */
+  idleTimer: NodeJS.Timeout | null = null;
+  /** Records activity (request or response bytes), restarting the stream idle timer. */
+  readonly touch = (): void => {
+    this.idleTimer?.refresh();
+  };
 
   constructor(
     readonly driver: StreamDriver,

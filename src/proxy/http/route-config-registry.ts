@@ -19,10 +19,12 @@ interface RouteEntry {
 export class RouteConfigRegistry {
   readonly #entries = new Map<string, RouteEntry>();
   readonly #waiters = new Map<string, (() => void)[]>();
+  /** Last tables of route configurations dropped by `retain`, for connections still draining on them. */
+  readonly #retired = new Map<string, RouteTable>();
 
   /** A live view of one route configuration, for a connection manager. */
   source(name: string): RouteTableSource {
-    return { current: () => this.#entries.get(name)?.table ?? null };
+    return { current: () => this.#entries.get(name)?.table ?? this.#retired.get(name) ?? null };
   }
 
   has(name: string): boolean {
@@ -41,6 +43,7 @@ export class RouteConfigRegistry {
     const now = new Date();
     for (const c of compiled) {
       this.#entries.set(c.name, { table: c.table, json: c.json, versionInfo, lastUpdated: now });
+      this.#retired.delete(c.name);
       const waiters = this.#waiters.get(c.name);
       if (waiters) {
         this.#waiters.delete(c.name);
@@ -71,9 +74,17 @@ export class RouteConfigRegistry {
     });
   }
 
-  /** Drops route configurations no listener refers to any more. */
+  /**
+   * Drops route configurations no listener refers to any more (as Envoy ends their RDS
+   * subscription): gone from config_dump and waited for again if a listener names them later.
+   * Connection managers of draining listeners keep routing with the last table.
+   */
   retain(names: ReadonlySet<string>): void {
-    for (const n of [...this.#entries.keys()]) if (!names.has(n)) this.#entries.delete(n);
+    for (const [n, e] of [...this.#entries]) {
+      if (names.has(n)) continue;
+      this.#retired.set(n, e.table);
+      this.#entries.delete(n);
+    }
   }
 
   entries(): IterableIterator<[string, RouteEntry]> {

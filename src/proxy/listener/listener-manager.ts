@@ -50,6 +50,11 @@ export class ListenerManager {
     return this.#active.get(name);
   }
 
+  /** True for a bootstrap static listener (never changed or removed by LDS). */
+  isStatic(name: string): boolean {
+    return this.#staticNames.has(name);
+  }
+
   /** Bootstrap static listeners: bound before the proxy reports ready; a bind error is fatal. */
   async addStatic(list: readonly Record<string, unknown>[]): Promise<void> {
     const compiled = this.#compileAll(list.map((json) => ({ json, versionInfo: '' })), false);
@@ -78,8 +83,10 @@ export class ListenerManager {
       if (!keep.has(name) && !this.#staticNames.has(name)) this.#removeListener(name);
     }
     for (const name of [...this.#warming.keys()]) if (!keep.has(name)) this.#warming.delete(name);
-    this.#notifyRds();
+    // #warmAndInstall puts each listener in the warming set (or swaps it in) synchronously, so
+    // the RDS names are complete only after it was called for every listener.
     const warmed = compiled.map((c) => this.#warmAndInstall(c));
+    this.#notifyRds();
     return Promise.all(warmed).then(() => undefined);
   }
 
@@ -127,29 +134,33 @@ export class ListenerManager {
   }
 
   async #warmAndInstall(config: CompiledListener): Promise<void> {
-    const current = this.#active.get(config.name);
-    if (current && current.config.address === config.address && current.config.port === config.port) {
-      // Same socket: swap the config; chains not carried over drain.
-      const old = current.config;
-      current.update(config);
-      this.#closeChains(old, config);
-      return;
-    }
+    // Every new version warms (clusters, then its RDS) while the active version keeps serving,
+    // as Envoy warms an updated listener before it replaces the old one.
     this.#warming.set(config.name, config);
     await this.ctx.clusters.whenWarm();
     await this.ctx.routes.whenReady(config.rdsNames, RDS_INITIAL_FETCH_TIMEOUT_MS);
     if (this.#warming.get(config.name) !== config) return; // superseded or removed while warming
     this.#warming.delete(config.name);
+    const live = this.#active.get(config.name);
+    if (live && live.config.address === config.address && live.config.port === config.port) {
+      // Same socket: swap the config; chains not carried over drain.
+      const old = live.config;
+      live.update(config);
+      this.#closeChains(old, config);
+      this.#notifyRds();
+      return;
+    }
     const listener = new ActiveListener(config, this.store);
     try {
       await listener.listen();
     } catch (err) {
-      this.#closeChains(config, null);
+      this.#closeChains(config, live?.config ?? null); // not the chains it shares with the version still serving
       this.onBindError?.(config.name, err as Error);
       return;
     }
-    if (current) this.#removeListener(config.name);
+    if (live) this.#removeListener(config.name);
     this.#active.set(config.name, listener);
+    if (live) this.#notifyRds();
   }
 
   #removeListener(name: string): void {

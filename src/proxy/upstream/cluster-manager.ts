@@ -127,6 +127,8 @@ export class ClusterManager {
       const old = this.#warming.get(cluster.name);
       old?.close();
       this.#warming.set(cluster.name, cluster);
+      // A superseded warming cluster never warms on its own; settle its wait (it is out of the map).
+      old?.discovery.markInitialized();
       cluster.start();
       this.#startEds(cluster);
       warmed.push(
@@ -141,7 +143,8 @@ export class ClusterManager {
       );
     }
     this.#updateGauges();
-    if (built.some((c) => c.edsServiceName !== null)) this.onEdsNamesChange?.(this.edsServiceNames());
+    // Added, changed and removed EDS clusters all change the names (the subscriber ignores no-ops).
+    if (built.some((c) => c.edsServiceName !== null) || (removed?.length ?? 0) > 0) this.onEdsNamesChange?.(this.edsServiceNames());
     return Promise.all(warmed).then(() => undefined);
   }
 
@@ -212,6 +215,7 @@ export class ClusterManager {
     const w = this.#warming.get(name);
     w?.close();
     this.#warming.delete(name);
+    w?.discovery.markInitialized(); // settles the update that was warming it
     const a = this.#active.get(name);
     a?.close();
     this.#active.delete(name);

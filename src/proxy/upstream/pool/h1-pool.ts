@@ -1,8 +1,9 @@
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { ConnectionOptions } from 'node:tls';
-import type { ConnPool, PoolEvents, UpstreamFailure, UpstreamHandler, UpstreamRequest, UpstreamRequestSpec } from './upstream-request.js';
+import type { ConnPool, PoolEvents, UpstreamHandler, UpstreamRequest, UpstreamRequestSpec } from './upstream-request.js';
 import { rawHeadersToObject } from './upstream-request.js';
+import { classifyError } from './classify-error.js';
 
 export interface H1PoolOptions {
   host: string;
@@ -136,38 +137,5 @@ class H1Attempt implements UpstreamRequest {
     if (this.#aborted) return; // the router already answered (timeout or downstream reset)
     const [reason, detail] = classifyError(err);
     this.handler.onError(reason, detail);
-  }
-}
-
-/** Maps undici/socket errors to Envoy's reset reasons. */
-export function classifyError(err: Error & { code?: string }): [UpstreamFailure, string] {
-  const code = err.code ?? '';
-  switch (code) {
-    case 'ECONNREFUSED':
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-    case 'EADDRNOTAVAIL':
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return ['connection_failure', `${code}: ${err.message}`];
-    case 'UND_ERR_CONNECT_TIMEOUT':
-    case 'ETIMEDOUT':
-      return ['connection_timeout', err.message];
-    case 'ECONNRESET':
-    case 'EPIPE':
-    case 'UND_ERR_SOCKET':
-    case 'UND_ERR_CLOSED':
-      return ['connection_termination', err.message];
-    case 'HPE_INVALID_CONSTANT':
-    case 'HPE_INVALID_CHUNK_SIZE':
-    case 'HPE_INVALID_HEADER_TOKEN':
-    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
-    case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
-    case 'UND_ERR_HEADERS_OVERFLOW':
-      return ['protocol_error', err.message];
-    default:
-      if (code.startsWith('HPE_')) return ['protocol_error', err.message];
-      if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /certificate|SSL|TLS/i.test(err.message)) return ['connection_failure', `TLS error: ${err.message}`];
-      return ['connection_termination', err.message];
   }
 }

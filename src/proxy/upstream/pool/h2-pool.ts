@@ -3,7 +3,7 @@ import type { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 
 import type { ConnectionOptions } from 'node:tls';
 import type { ConnPool, PoolEvents, UpstreamHandler, UpstreamRequest, UpstreamRequestSpec } from './upstream-request.js';
 import { HOP_BY_HOP } from './upstream-request.js';
-import { classifyError } from './h1-pool.js';
+import { classifyError } from './classify-error.js';
 
 export interface H2PoolOptions {
   host: string;

@@ -203,6 +203,7 @@ class RouterAttempt implements UpstreamHandler {
   onHeaders(status: number, headers: Record<string, string | string[]>, resume: () => void): boolean {
     const stream = this.stream;
     if (stream.done) return false;
+    stream.idleTimer?.refresh();
     this.#resume = resume;
     const info = stream.info;
     info.responseStartMs = performance.now() - info.startMono;
@@ -218,6 +219,7 @@ class RouterAttempt implements UpstreamHandler {
   onData(chunk: Buffer): boolean {
     const stream = this.stream;
     if (stream.done) return false;
+    stream.idleTimer?.refresh();
     stream.info.bytesSent += chunk.length;
     return (stream.res as http.ServerResponse).write(chunk);
   }
