@@ -46,7 +46,8 @@ export function parseFlags(command: string, argv: readonly string[], specs: read
     }
     if (spec.kind === 'number') {
       const n = Number(value);
-      if (!Number.isFinite(n)) throw new CliError(`tsmesh ${command}: flag ${key} must be a number, got "${value}"`);
+      // Number('') is 0: `--admin-port=` must not mean "any free port".
+      if (value.trim() === '' || !Number.isFinite(n)) throw new CliError(`tsmesh ${command}: flag ${key} must be a number, got "${value}"`);
       values[spec.name] = n;
     } else if (spec.kind === 'list') {
       const prev = (values[spec.name] as string[] | undefined) ?? [];

@@ -12,6 +12,7 @@ import { createTagExtractor } from '../telemetry/stats/tag-extraction.js';
 import type { AdminClusterView, AdminListenerView, AdminSource, ServerState } from './admin/admin-source.js';
 import { startAdminServer } from './admin/admin-server.js';
 import type { AdminServer } from './admin/admin-server.js';
+import { refreshServerStats } from './admin/server-stats.js';
 import { SecretStore } from './tls/secret-store.js';
 import { ClusterManager } from './upstream/cluster-manager.js';
 import { RouteConfigRegistry } from './http/route-config-registry.js';
@@ -46,6 +47,7 @@ export class ProxyServer implements AdminSource {
   #state: ServerState = 'PRE_INITIALIZING';
   #healthCheckFailed = false;
   #admin: AdminServer | null = null;
+  #adminAddress = '';
   #xds: XdsSubscriptions | null = null;
   readonly #log: (line: string) => void;
   readonly #drainTimeMs: number;
@@ -104,6 +106,7 @@ export class ProxyServer implements AdminSource {
       const port = this.options.adminPort ?? Number(sa['port_value'] ?? 0);
       try {
         this.#admin = await startAdminServer({ address, port, source: this });
+        this.#adminAddress = address;
       } catch (err) {
         throw new ProxyConfigError('admin.address', `cannot bind admin ${address}:${port}: ${(err as Error).message}`);
       }
@@ -132,6 +135,11 @@ export class ProxyServer implements AdminSource {
     return this.#admin?.port ?? 0;
   }
 
+  /** Admin bind address from the bootstrap, or '' without an admin server. */
+  get adminAddress(): string {
+    return this.#admin ? this.#adminAddress : '';
+  }
+
   /** The port a listener bound (differs from its config with port 0). */
   listenerPort(name: string): number {
     return this.listenerManager.get(name)?.port ?? 0;
@@ -158,6 +166,10 @@ export class ProxyServer implements AdminSource {
 
   uptimeSeconds(): number {
     return Math.floor((Date.now() - this.startedAt) / 1000);
+  }
+
+  refreshStats(): void {
+    refreshServerStats(this);
   }
 
   commandLineOptions(): Record<string, unknown> {

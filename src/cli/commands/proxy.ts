@@ -32,6 +32,12 @@ export const proxyCommand: Command = {
     // Envoy's own spelling, so existing scripts work: -c FILE / --config-path FILE.
     const file = values['bootstrap'] as string | undefined;
     if (!file) throw new CliError(`tsmesh proxy: --bootstrap FILE is required\n\n${HELP}`);
+    const adminPort = values['admin-port'] as number | undefined;
+    if (adminPort !== undefined && !(Number.isInteger(adminPort) && adminPort >= 0 && adminPort <= 65535)) {
+      throw new CliError(`tsmesh proxy: --admin-port must be a port number from 0 to 65535 (0: any free port), got ${adminPort}`);
+    }
+    const drainTimeS = values['drain-time-s'] as number | undefined;
+    if (drainTimeS !== undefined && !(drainTimeS >= 0)) throw new CliError(`tsmesh proxy: --drain-time-s must be 0 or more seconds, got ${drainTimeS}`);
     // When started without PROXY_NODE_FLAGS (`node bin/tsmesh.js proxy`), get what can still be
     // had at run time: V8 applies --optimize-for-size to later heap growth decisions.
     v8.setFlagsFromString('--optimize-for-size');
@@ -41,16 +47,25 @@ export const proxyCommand: Command = {
     try {
       proxy = await ProxyServer.start({
         bootstrapFile: file,
-        ...(values['admin-port'] !== undefined ? { adminPort: values['admin-port'] as number } : {}),
-        ...(values['drain-time-s'] !== undefined ? { drainTimeMs: (values['drain-time-s'] as number) * 1000 } : {}),
+        ...(adminPort !== undefined ? { adminPort } : {}),
+        ...(drainTimeS !== undefined ? { drainTimeMs: drainTimeS * 1000 } : {}),
         onQuit: quit,
       });
     } catch (err) {
-      if (err instanceof BootstrapError) throw new CliError(`tsmesh proxy: invalid bootstrap:\n${err.message}`);
+      if (err instanceof BootstrapError) {
+        // The port came from the flag, not from the file: say so rather than blame admin.address.
+        const admin = err.problems.find((p) => p.path === 'admin.address');
+        if (adminPort !== undefined && admin) throw new CliError(`tsmesh proxy: --admin-port ${adminPort}: ${admin.reason}`);
+        throw new CliError(`tsmesh proxy: invalid bootstrap:\n${err.message}`);
+      }
       throw new CliError(`tsmesh proxy: ${(err as Error).message}`);
     }
-    const listeners = proxy.listenerManager.active().map((l) => `${l.config.name} on ${l.config.address}:${l.port}`);
-    process.stderr.write(`tsmesh proxy: serving ${listeners.length ? listeners.join(', ') : 'no listeners yet'}${proxy.adminPort ? `; admin on port ${proxy.adminPort}` : ''}\n`);
+    // One line per bound socket, as Envoy logs "admin address: ...": with port 0 in the bootstrap
+    // (or --admin-port 0) these lines are how a script or test learns the ports.
+    const lines: string[] = [];
+    if (proxy.adminPort) lines.push(`admin address: ${hostPort(proxy.adminAddress, proxy.adminPort)}`);
+    for (const l of proxy.listenerManager.active()) lines.push(`listener "${l.config.name}" listening on ${hostPort(l.config.address, l.port)}`);
+    process.stderr.write(lines.map((l) => `tsmesh proxy: ${l}\n`).join(''));
     const stop = (): void => {
       void proxy.close().then(quit);
     };
@@ -60,3 +75,8 @@ export const proxyCommand: Command = {
     return 0;
   },
 };
+
+/** `127.0.0.1:15000`, `[::1]:15000`. */
+function hostPort(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}

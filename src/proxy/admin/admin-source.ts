@@ -101,6 +101,8 @@ export interface AdminSource {
    * limits it to inbound listeners; `graceful` (?graceful) runs the drain sequence first.
    */
   drainListeners(options?: { inboundOnly: boolean; graceful: boolean }): void;
+  /** Updates computed gauges (server.live, server.uptime …) before /stats renders: Envoy's stats flush. */
+  refreshStats?(): void;
   /** /certs: Envoy's Certificates JSON ({"certificates": [...]}); `{"certificates": []}` when absent. */
   certs?(): Record<string, unknown>;
 }

@@ -129,6 +129,19 @@ function filterRepeated(d: Json, keep: (element: unknown) => boolean): Json {
   return out;
 }
 
+/**
+ * proto3 JSON (how Envoy prints the dump) leaves out empty repeated fields and empty strings:
+ * a static-only proxy's ClustersConfigDump has no `dynamic_active_clusters: []`.
+ */
+function omitEmpty(d: Json): Json {
+  const out: Json = {};
+  for (const [k, v] of Object.entries(d)) {
+    if ((Array.isArray(v) && v.length === 0) || v === '') continue;
+    out[k] = v;
+  }
+  return out;
+}
+
 function handle(req: AdminRequest): AdminResponse {
   const { query } = req;
   const resource = query.get('resource');
@@ -153,7 +166,7 @@ function handle(req: AdminRequest): AdminResponse {
 
   if (resource === null) {
     const configs = dumps.map((d) => {
-      const filtered = matcher ? filterRepeated(d, keep) : d;
+      const filtered = omitEmpty(matcher ? filterRepeated(d, keep) : d);
       return mask ? applyMask(filtered, mask) : filtered;
     });
     return json({ configs });

@@ -13,6 +13,57 @@ export function versionString(version: string = TSMESH_VERSION): string {
 /** We have no hot restart; Envoy prints its shared-memory layout version here. */
 export const HOT_RESTART_VERSION = 'disabled';
 
+/**
+ * admin.v3.CommandLineOptions as Envoy prints it: every field, in declaration order, defaults
+ * included (Envoy renders /server_info with always_print_primitive_fields), with tsmesh's values
+ * where it has them. `given` (the source's options) overrides the defaults.
+ */
+export function commandLineOptions(given: Record<string, unknown>): Record<string, unknown> {
+  const defaults: Record<string, unknown> = {
+    base_id: '0',
+    use_dynamic_base_id: false,
+    base_id_path: '',
+    // One event loop: tsmesh serves every listener from a single thread.
+    concurrency: 1,
+    config_path: '',
+    config_yaml: '',
+    allow_unknown_static_fields: false,
+    reject_unknown_dynamic_fields: false,
+    ignore_unknown_dynamic_fields: false,
+    admin_address_path: '',
+    local_address_ip_version: 'v4',
+    log_level: 'info',
+    component_log_level: '',
+    log_format: '[%Y-%m-%d %T.%e][%t][%l][%n] [%g:%#] %v',
+    log_format_escaped: false,
+    log_path: '',
+    service_cluster: '',
+    service_node: '',
+    service_zone: '',
+    file_flush_interval: '10s',
+    drain_time: '600s',
+    drain_strategy: 'Gradual',
+    parent_shutdown_time: '900s',
+    mode: 'Serve',
+    // There is no hot restart in tsmesh.
+    disable_hot_restart: true,
+    enable_mutex_tracing: false,
+    restart_epoch: 0,
+    cpuset_threads: false,
+    disabled_extensions: [],
+    bootstrap_version: 0,
+    enable_fine_grain_logging: false,
+    socket_path: '@envoy_domain_socket',
+    socket_mode: 0,
+    enable_core_dump: false,
+  };
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(defaults)) out[key] = key in given ? given[key] : defaults[key];
+  // Anything the source reports that Envoy does not have goes last rather than being dropped.
+  for (const key of Object.keys(given)) if (!(key in out)) out[key] = given[key];
+  return out;
+}
+
 function serverInfo(req: AdminRequest, version: string): Record<string, unknown> {
   const { source } = req;
   const uptime = `${Math.max(0, Math.floor(source.uptimeSeconds()))}s`;
@@ -23,7 +74,7 @@ function serverInfo(req: AdminRequest, version: string): Record<string, unknown>
     uptime_current_epoch: uptime,
     uptime_all_epochs: uptime,
     hot_restart_version: HOT_RESTART_VERSION,
-    command_line_options: source.commandLineOptions(),
+    command_line_options: commandLineOptions(source.commandLineOptions()),
     node: source.node(),
   };
 }

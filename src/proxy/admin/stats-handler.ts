@@ -19,6 +19,7 @@ const TYPES: Record<string, Stat['kind'] | 'all'> = {
 
 /** Applies ?filter, ?usedonly and ?type; a bad regex or type is a 400 as in Envoy. */
 function select(req: AdminRequest): Selection {
+  req.source.refreshStats?.();
   const filter = req.query.get('filter');
   let re: RE2 | undefined;
   if (filter) {

@@ -63,11 +63,11 @@ export function loadBootstrap(file: string): LoadedBootstrap {
 export function parseBootstrap(text: string, file: string): LoadedBootstrap {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new BootstrapError(doc.errors.map((e) => {
-      const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
-      return { file, line: pos.line, col: pos.col, path: '', reason: `YAML syntax error: ${firstLine(e.message)}` };
-    }));
+  const syntax = doc.errors[0];
+  if (syntax) {
+    // Only the first: the parser's later errors are mostly that one's echoes at the same place.
+    const pos = syntax.linePos?.[0] ?? lineCounter.linePos(syntax.pos[0]);
+    throw new BootstrapError([{ file, line: pos.line, col: pos.col, path: '', reason: `YAML syntax error: ${firstLine(syntax.message)}` }]);
   }
   const json: unknown = doc.toJS({ maxAliasCount: 1000 }) ?? {};
   const locate = (path: string, reason: string): BootstrapProblem => {

@@ -51,6 +51,13 @@ function address(ip: string, port: number): string | null {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
+/** The connection's peer; StreamInfos filled in without one (tests, local origins) fall back to the remote address. */
+function directAddress(info: StreamInfo): string | null {
+  return info.downstreamDirectRemoteAddress === ''
+    ? address(info.downstreamRemoteAddress, info.downstreamRemotePort)
+    : address(info.downstreamDirectRemoteAddress, info.downstreamDirectRemotePort);
+}
+
 function elapsed(info: StreamInfo): number {
   // In flight (a response header formatter), Envoy reports the duration so far.
   return Math.floor(info.durationMs >= 0 ? info.durationMs : performance.now() - info.startMono);
@@ -112,6 +119,33 @@ const startTime: Factory = (arg) => {
 
 const HOSTNAME = hostname();
 
+/**
+ * UPSTREAM_METADATA(["namespace", "key", …]) (or "namespace:key:…"): a value from the upstream
+ * host's filter_metadata. Strings print as they are, other values as JSON; absent is missing.
+ */
+const upstreamMetadata: Factory = (arg, path, name) => {
+  let keys: unknown;
+  try {
+    keys = arg !== undefined && arg.trimStart().startsWith('[') ? JSON.parse(arg) : arg?.split(':');
+  } catch {
+    keys = undefined;
+  }
+  if (!Array.isArray(keys) || keys.length < 1 || keys.some((k) => typeof k !== 'string' || k === '')) {
+    throw new ProxyConfigError(path, `${name} takes a metadata namespace and keys, as in %${name}(["envoy.lb", "canary"])%`);
+  }
+  const [ns, ...rest] = keys as string[];
+  return {
+    numeric: false,
+    get: (info) => {
+      const fm = info.upstreamMetadata?.['filter_metadata'] as Record<string, unknown> | undefined;
+      let v: unknown = fm?.[ns!];
+      for (const k of rest) v = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[k] : undefined;
+      if (v === undefined || v === null) return null;
+      return typeof v === 'string' ? v : JSON.stringify(v);
+    },
+  };
+};
+
 const COMMANDS: Record<string, Factory> = {
   REQ: header(requestValue),
   REQ_WITHOUT_QUERY: header(requestValue, true),
@@ -137,16 +171,17 @@ const COMMANDS: Record<string, Factory> = {
   DOWNSTREAM_REMOTE_ADDRESS: str((i) => address(i.downstreamRemoteAddress, i.downstreamRemotePort)),
   DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT: str((i) => orNull(i.downstreamRemoteAddress)),
   DOWNSTREAM_REMOTE_PORT: num((i) => (i.downstreamRemoteAddress === '' ? null : i.downstreamRemotePort)),
-  // Without the PROXY protocol the direct peer is the remote address.
-  DOWNSTREAM_DIRECT_REMOTE_ADDRESS: str((i) => address(i.downstreamRemoteAddress, i.downstreamRemotePort)),
-  DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT: str((i) => orNull(i.downstreamRemoteAddress)),
-  DOWNSTREAM_PEER_ADDRESS: str((i) => address(i.downstreamRemoteAddress, i.downstreamRemotePort)),
+  // The connection's peer, whatever x-forwarded-for made of the remote address.
+  DOWNSTREAM_DIRECT_REMOTE_ADDRESS: str(directAddress),
+  DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT: str((i) => orNull(i.downstreamDirectRemoteAddress || i.downstreamRemoteAddress)),
+  DOWNSTREAM_PEER_ADDRESS: str(directAddress),
   DOWNSTREAM_LOCAL_ADDRESS: str((i) => address(i.downstreamLocalAddress, i.downstreamLocalPort)),
   DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT: str((i) => orNull(i.downstreamLocalAddress)),
   DOWNSTREAM_LOCAL_PORT: num((i) => (i.downstreamLocalAddress === '' ? null : i.downstreamLocalPort)),
   REQUESTED_SERVER_NAME: str((i) => orNull(i.requestedServerName)),
   ROUTE_NAME: str((i) => orNull(i.routeName)),
   HOSTNAME: str(() => HOSTNAME),
+  UPSTREAM_METADATA: upstreamMetadata,
   STREAM_ID: str((i) => orNull(i.requestId)),
   // Connection termination details are not tracked; Istio's default log format prints "-".
   CONNECTION_TERMINATION_DETAILS: str(() => null),

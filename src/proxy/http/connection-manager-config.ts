@@ -18,7 +18,8 @@ export interface HcmConfig {
   statPrefix: string;
   codecType: CodecType;
   routeSpecifier: RouteSpecifier;
-  httpFilters: { name: string; typedConfig: Record<string, unknown>; isOptional: boolean }[];
+  /** `disabled`: off unless a route's typed_per_filter_config enables it. */
+  httpFilters: { name: string; typedConfig: Record<string, unknown>; isOptional: boolean; disabled: boolean }[];
   serverName: string;
   serverHeaderTransformation: ServerHeaderTransformation;
   useRemoteAddress: boolean;
@@ -80,7 +81,7 @@ export function compileHcmConfig(json: Record<string, unknown>): HcmConfig {
       if (typeof name !== 'string' || !name) throw new ProxyConfigError('name', 'is required');
       const typedConfig = (o['typed_config'] ?? {}) as Record<string, unknown>;
       if (o['config_discovery'] !== undefined) throw new ProxyConfigError('config_discovery', 'filter config discovery (ECDS) is not supported by tsmesh proxy');
-      return { name, typedConfig, isOptional: o['is_optional'] === true };
+      return { name, typedConfig, isOptional: o['is_optional'] === true, disabled: o['disabled'] === true };
     }),
   );
   if (httpFilters.length === 0 || !isRouter(httpFilters[httpFilters.length - 1]!)) {
@@ -89,6 +90,7 @@ export function compileHcmConfig(json: Record<string, unknown>): HcmConfig {
   for (let i = 0; i < httpFilters.length - 1; i++) {
     if (isRouter(httpFilters[i]!)) throw new ProxyConfigError(`http_filters[${i}]`, 'the router must be the last HTTP filter');
   }
+  if (httpFilters[httpFilters.length - 1]!.disabled) throw new ProxyConfigError(`http_filters[${httpFilters.length - 1}].disabled`, 'the terminal filter (router) cannot be disabled');
 
   const common = (json['common_http_protocol_options'] ?? {}) as Record<string, unknown>;
   const http1 = (json['http_protocol_options'] ?? {}) as Record<string, unknown>;
@@ -133,7 +135,7 @@ export function compileHcmConfig(json: Record<string, unknown>): HcmConfig {
   };
 }
 
-function isRouter(f: { name: string; typedConfig: Record<string, unknown>; isOptional: boolean }): boolean {
+function isRouter(f: { name: string; typedConfig: Record<string, unknown> }): boolean {
   const t = f.typedConfig['@type'];
   return t === 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' || (t === undefined && f.name === 'envoy.filters.http.router');
 }

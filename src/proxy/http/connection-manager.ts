@@ -1,6 +1,6 @@
 import http from 'node:http';
 import http2 from 'node:http2';
-import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import type { HcmConfig } from './connection-manager-config.js';
 import type { HttpFilter } from './http-filter.js';
@@ -9,6 +9,7 @@ import type { DownstreamRequest, DownstreamResponse, StreamDriver } from './http
 import { newStreamInfo } from './stream-info.js';
 import type { HeaderMap } from './header-map.js';
 import { normalizeRequestPath } from './path-normalize.js';
+import { mutateRequestHeaders } from './downstream-headers.js';
 import { LocalReplies } from '../errors/local-replies.js';
 import { ResponseFlag } from '../errors/response-flags.js';
 import type { RouteTable } from '../router/route-table.js';
@@ -35,7 +36,65 @@ export interface RouteTableSource {
 const kConnection = Symbol('tsmesh.downstreamConnection');
 /** Set once the connection got a protocol-error reply: nothing more is read from it or answered. */
 const kProtocolError = Symbol('tsmesh.protocolError');
-type TaggedSocket = Duplex & { [kConnection]?: DownstreamConnection; [kProtocolError]?: boolean };
+/** The connection's timer bookkeeping (idle_timeout, request_headers_timeout). */
+const kIdle = Symbol('tsmesh.connectionIdle');
+/** HTTP/1 requests parsed while an earlier one on the connection is still in progress. */
+const kPipelined = Symbol('tsmesh.pipelined');
+type TaggedSocket = Duplex & { [kConnection]?: DownstreamConnection; [kProtocolError]?: boolean; [kIdle]?: ConnectionIdle; [kPipelined]?: Http1Dispatch };
+
+/** A connection's HTTP/1 dispatch state: whether a request is in progress, and who waits. */
+interface Http1Dispatch {
+  busy: boolean;
+  readonly waiting: Array<() => void>;
+}
+
+/**
+ * Per-connection timers: Envoy's connection idle timer, running while the connection has no
+ * active stream, and (HTTP/1) the header timer, running from the first byte of a request until
+ * its headers are complete. Node's own headersTimeout/requestTimeout never run here: they are
+ * tied to server.listen(), and connections are handed over by the listener instead.
+ */
+interface ConnectionIdle {
+  readonly socket: Duplex;
+  active: number;
+  timer: NodeJS.Timeout | null;
+  session: http2.ServerHttp2Session | null;
+  /** HTTP/1: waiting for the next request's headers (none in progress). */
+  awaitingHeaders: boolean;
+  headerTimer: NodeJS.Timeout | null;
+}
+
+/** The request's stream, on the downstream request object, for pushTracking. */
+const kStream = Symbol('tsmesh.httpStream');
+type TrackedRequest = Readable & { [kStream]?: HttpStream };
+
+const NO_HEADERS: readonly string[] = [];
+
+/** Methods Node's HTTP/1 parser accepts that are not in Envoy's list of HTTP/1 methods. */
+const NODE_ONLY_METHODS: ReadonlySet<string> = new Set(['QUERY', 'M-SEARCH']);
+
+/**
+ * Installed as the downstream request's `push`: both Node codecs hand every body chunk, and the
+ * end of the request (null), to it. Envoy restarts the stream idle timer on request data and
+ * disarms request_timeout once the request is complete; this is where both are seen without
+ * taking the body away from the router.
+ */
+function pushTracking(this: TrackedRequest, chunk: unknown, encoding?: BufferEncoding): boolean {
+  const stream = this[kStream];
+  if (stream !== undefined) {
+    if (chunk === null) {
+      stream.requestComplete = true;
+      if (stream.requestTimer !== null) {
+        clearTimeout(stream.requestTimer);
+        stream.requestTimer = null;
+      }
+    } else {
+      stream.info.bytesReceived += (chunk as Buffer).length;
+      stream.idleTimer?.refresh();
+    }
+  }
+  return Readable.prototype.push.call(this, chunk, encoding);
+}
 
 /** Envoy's delayed_close_timeout default: how long a closing connection may still drain. */
 const DELAYED_CLOSE_MS = 1000;
@@ -60,6 +119,16 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
   readonly #h2: http2.Http2Server;
   #draining = false;
   readonly #sessions = new Set<http2.ServerHttp2Session>();
+  /** Filters configured `disabled: true` (by name): off unless a route enables them. */
+  readonly #disabledByDefault: ReadonlySet<string>;
+  /** False when no filter but the router exists, so nothing can be disabled per route. */
+  readonly #mayDisable: boolean;
+  /** 0, or how long an HTTP/1 request's headers may take from its first byte. */
+  readonly #headerTimeoutMs: number;
+  /** The local reply body when the header timer fires (which Envoy timeout it stands for). */
+  readonly #headersTimeoutBody: string;
+  /** The idle state of the connection being handed to the HTTP/2 codec, to learn its session. */
+  #connecting: ConnectionIdle | null = null;
   /** HTTP/1 responses to their streams, so a codec error mid-body can answer that stream. */
   readonly #streamByResponse = new WeakMap<object, HttpStream>();
 
@@ -70,17 +139,23 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
     store: StatsStore,
   ) {
     this.stats = new HcmStats(store, config.statPrefix);
-    const requestTimeout = config.requestTimeoutMs;
-    const headersTimeout = Math.min(config.requestHeadersTimeoutMs || 60_000, requestTimeout || Infinity);
+    this.#disabledByDefault = new Set(config.httpFilters.filter((f) => f.disabled).map((f) => f.name));
+    this.#mayDisable = filters.length > 1;
+    // Until its headers are in, a request is only bytes in Node's parser: the connection's header
+    // timer stands for request_headers_timeout and request_timeout (whichever is shorter) then.
+    const rht = config.requestHeadersTimeoutMs;
+    const rt = config.requestTimeoutMs;
+    this.#headerTimeoutMs = rht > 0 && rt > 0 ? Math.min(rht, rt) : rht || rt;
+    this.#headersTimeoutBody = rht > 0 && (rt === 0 || rht <= rt) ? 'request header timeout' : 'request timeout';
     this.#h1 = http.createServer(
       {
         maxHeaderSize: config.maxRequestHeadersKb * 1024,
         // Envoy's HCM answers a missing Host (400 missing_host_header) after absolute-form
         // targets had their say, so the check lives in #decode.
         requireHostHeader: false,
-        keepAliveTimeout: config.idleTimeoutMs,
-        requestTimeout,
-        headersTimeout,
+        // The connection idle timeout is ours (it also covers connections that never sent a request).
+        keepAliveTimeout: 0,
+        requestTimeout: 0,
         insecureHTTPParser: false,
         noDelay: true,
       },
@@ -91,6 +166,7 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
     this.#h2 = http2.createServer({ maxHeaderListPairs: 1000, maxSendHeaderBlockLength: config.maxRequestHeadersKb * 1024 }, (req, res) => this.#onRequest(req, res));
     this.#h2.on('session', (s) => {
       this.#sessions.add(s);
+      if (this.#connecting !== null) this.#connecting.session = s;
       s.once('close', () => this.#sessions.delete(s));
       if (this.#draining) s.close();
     });
@@ -103,15 +179,71 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
     this.stats.cxActive.inc();
     socket.once('close', () => this.stats.cxActive.dec());
     const useH2 = this.config.codecType === 'HTTP2' || (this.config.codecType === 'AUTO' && protocol === 'h2');
+    const idleMs = this.config.idleTimeoutMs;
+    const headerMs = useH2 ? 0 : this.#headerTimeoutMs;
+    let idle: ConnectionIdle | null = null;
+    if (idleMs > 0 || headerMs > 0) {
+      const state: ConnectionIdle = { socket, active: 0, timer: null, session: null, awaitingHeaders: true, headerTimer: null };
+      idle = state;
+      (socket as TaggedSocket)[kIdle] = state;
+      this.#armIdle(state);
+      socket.once('close', () => {
+        if (state.timer !== null) clearTimeout(state.timer);
+        if (state.headerTimer !== null) clearTimeout(state.headerTimer);
+        state.timer = state.headerTimer = null;
+      });
+    }
     if (useH2) {
       this.stats.cxHttp2Total.inc();
+      this.#connecting = idle;
+      // Node's http2 server gives a TLS socket that did not negotiate "h2" to 'unknownProtocol';
+      // Envoy speaks HTTP/2 on it when codec HTTP2 or the connection preface says so.
+      const secure = socket as Duplex & { encrypted?: boolean; alpnProtocol?: string | false | null };
+      if (secure.encrypted === true && secure.alpnProtocol !== 'h2') secure.alpnProtocol = 'h2';
       this.#h2.emit('connection', socket);
+      this.#connecting = null;
     } else {
       this.stats.cxHttp1Total.inc();
       this.#h1.emit('connection', socket);
+      // After the parser's own listener, so bytes completing a request's headers are parsed first.
+      if (headerMs > 0) socket.on('data', () => this.#onHttp1Bytes(idle!));
     }
     // Listener inspection paused the socket with the peeked bytes unshifted; let the codec read.
     socket.resume();
+  }
+
+  /** Bytes arrived on an HTTP/1 connection: the first of a request starts its header timer. */
+  #onHttp1Bytes(state: ConnectionIdle): void {
+    if (!state.awaitingHeaders || state.headerTimer !== null) return;
+    state.headerTimer = setTimeout(() => {
+      state.headerTimer = null;
+      const socket = state.socket as TaggedSocket;
+      if (!state.awaitingHeaders || socket.destroyed || socket[kProtocolError]) return;
+      // Envoy's 408 local reply (request header timeout / request timeout), then close.
+      socket[kProtocolError] = true;
+      (this.#headersTimeoutBody === 'request header timeout' ? this.stats.rqHeaderTimeout : this.stats.rqTimeout).inc();
+      this.#writeCodecError(socket, 408, this.#headersTimeoutBody);
+    }, this.#headerTimeoutMs);
+  }
+
+  /** Starts the connection idle timer (no active streams). */
+  #armIdle(idle: ConnectionIdle): void {
+    if (this.config.idleTimeoutMs <= 0 || idle.socket.destroyed) return;
+    // One timer per connection, restarted with refresh() (which also revives a fired one): no
+    // timer is allocated per request. A stream starting does not stop it; it fires, sees the
+    // active stream and does nothing, and the stream's end restarts it.
+    if (idle.timer !== null) {
+      idle.timer.refresh();
+      return;
+    }
+    idle.timer = setTimeout(() => {
+      if (idle.active > 0 || idle.socket.destroyed) return;
+      // Envoy: downstream_cx_idle_timeout; HTTP/2 gets a GOAWAY, HTTP/1 a plain close.
+      this.stats.cxIdleTimeout.inc();
+      if (idle.session !== null) idle.session.close();
+      else idle.socket.destroy();
+    }, this.config.idleTimeoutMs);
+    idle.timer.unref();
   }
 
   /** Stop taking new streams: HTTP/1 answers with Connection: close, HTTP/2 sends GOAWAY. */
@@ -146,8 +278,12 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
     tagged[kProtocolError] = true;
     if (code.startsWith('HPE_')) this.stats.cxProtocolError.inc();
     let status = 400;
+    let body: string | undefined;
     if (code === 'HPE_HEADER_OVERFLOW') status = 431;
-    else if (code === 'ERR_HTTP_REQUEST_TIMEOUT') status = 408;
+    else if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      status = 408;
+      body = this.#headersTimeoutBody;
+    }
     // llhttp says HPE_INVALID_TRANSFER_ENCODING both for CL+TE (Envoy: 400) and for codings
     // other than a final "chunked" (Envoy: 501, "unsupported transfer encoding").
     else if (code === 'HPE_INVALID_TRANSFER_ENCODING' && !/content-length/i.test(err.message)) status = 501;
@@ -175,26 +311,27 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
       const after = (): void => {
         if (done) return;
         done = true;
-        this.#writeCodecError(socket, status);
+        this.#writeCodecError(socket, status, body);
       };
       inflight.once('finish', after);
       inflight.once('close', after);
       return;
     }
-    this.#writeCodecError(socket, status);
+    this.#writeCodecError(socket, status, body);
   }
 
   /** Envoy's local reply for a codec error (body: the reason phrase), then a delayed close. */
-  #writeCodecError(socket: Duplex, status: number): void {
+  #writeCodecError(socket: Duplex, status: number, body?: string): void {
     if (socket.destroyed) return;
     if (!socket.writable) {
       socket.destroy();
       return;
     }
     const reason = REASONS[status] ?? 'Bad Request';
-    let head = `HTTP/1.1 ${status} ${reason}\r\ncontent-length: ${reason.length}\r\ncontent-type: text/plain\r\ndate: ${new Date().toUTCString()}\r\n`;
+    body ??= reason;
+    let head = `HTTP/1.1 ${status} ${reason}\r\ncontent-length: ${body.length}\r\ncontent-type: text/plain\r\ndate: ${new Date().toUTCString()}\r\n`;
     if (this.config.serverHeaderTransformation !== 'PASS_THROUGH') head += `server: ${this.config.serverName}\r\n`;
-    socket.end(`${head}connection: close\r\n\r\n${reason}`);
+    socket.end(`${head}connection: close\r\n\r\n${body}`);
     // Keep draining what the client still sends so closing does not reset the reply away.
     socket.on('data', () => {});
     socket.resume();
@@ -228,6 +365,11 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
       req.resume();
       return false;
     }
+    if (NODE_ONLY_METHODS.has(req.method ?? '')) {
+      // Envoy's parser (allow_custom_methods off) knows neither: HPE_INVALID_METHOD, 400.
+      this.#rejectCodec(req, res, 400);
+      return false;
+    }
     if (req.httpVersion !== '1.1') {
       // Envoy treats every version other than HTTP/1.1 (1.0, 0.9, 2.0 in an HTTP/1 request line) as HTTP/1.0.
       if (!this.config.acceptHttp10) {
@@ -247,9 +389,33 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
     return true;
   }
 
+  /**
+   * Envoy's HTTP/1 codec dispatches one request at a time: a pipelined request is decoded only
+   * once the response before it is complete, so the upstream sees a connection's requests in
+   * order and never two at once. Node's parser hands them over as soon as it reads them; hold
+   * each until the one before it is done. Returns false when `req` was queued.
+   */
+  #serializeHttp1(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    const socket = req.socket as TaggedSocket;
+    const dispatch = (socket[kPipelined] ??= { busy: false, waiting: [] });
+    if (dispatch.busy) {
+      dispatch.waiting.push(() => this.#onRequest(req, res));
+      return false;
+    }
+    dispatch.busy = true;
+    res.once('close', () => {
+      dispatch.busy = false;
+      // A client gone meanwhile takes its queued requests with it: nothing to send upstream.
+      if (socket.destroyed) dispatch.waiting.length = 0;
+      else dispatch.waiting.shift()?.();
+    });
+    return true;
+  }
+
   #onRequest(req: DownstreamRequest, res: DownstreamResponse): void {
     // Not by httpVersion: an HTTP/1 request line may say "HTTP/2.0".
     const isH2 = req instanceof http2.Http2ServerRequest;
+    if (!isH2 && !this.#serializeHttp1(req as http.IncomingMessage, res as http.ServerResponse)) return;
     if (!isH2 && !this.#checkHttp1(req as http.IncomingMessage, res as http.ServerResponse)) return;
     const socket = (isH2 ? (req as http2.Http2ServerRequest).stream.session?.socket : (req as http.IncomingMessage).socket) as TaggedSocket | undefined;
     const conn = socket?.[kConnection];
@@ -278,6 +444,22 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
     info.requestScheme = conn?.tls ? 'https' : 'http';
     info.requestHeaders = headers;
     const stream = new HttpStream(this, req, res, info);
+    (req as unknown as TrackedRequest)[kStream] = stream;
+    (req as unknown as TrackedRequest).push = pushTracking;
+    if (conn) {
+      info.downstreamDirectRemoteAddress = conn.remoteAddress;
+      info.downstreamDirectRemotePort = conn.remotePort;
+    }
+    const idle = socket?.[kIdle];
+    if (idle !== undefined) {
+      idle.active++;
+      idle.awaitingHeaders = false;
+      if (idle.headerTimer !== null) {
+        clearTimeout(idle.headerTimer);
+        idle.headerTimer = null;
+      }
+      stream.connectionIdle = idle;
+    }
     if (!isH2) this.#streamByResponse.set(res, stream);
     this.stats.rqTotal.inc();
     this.stats.rqActive.inc();
@@ -319,66 +501,99 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
       return this.sendLocalReply(stream, 400, '', 0, 'missing_host_header', info.protocol === 'HTTP/2' ? undefined : { connection: 'close' });
     }
     const normalized = normalizeRequestPath(path, cfg);
-    if (normalized.action === 'reject') return this.sendLocalReply(stream, 400, '', 0, 'path_normalization_failed');
+    if (normalized.action === 'reject') {
+      this.stats.rqFailedPathNormalization.inc();
+      return this.sendLocalReply(stream, 400, '', 0, 'path_normalization_failed');
+    }
     if (normalized.action === 'redirect') {
-      return this.sendLocalReply(stream, 307, '', 0, 'path_normalization_redirect', { location: normalized.path });
+      // gRPC clients cannot follow redirects: Envoy rejects those instead.
+      if (isGrpc(headers)) {
+        this.stats.rqFailedPathNormalization.inc();
+        return this.sendLocalReply(stream, 400, '', 0, 'path_normalization_failed');
+      }
+      this.stats.rqRedirectedWithNormalizedPath.inc();
+      return this.sendLocalReply(stream, 307, '', 0, 'path_normalization_failed', { location: normalized.path });
     }
     stream.path = info.requestPath = normalized.path;
 
-    // x-forwarded-for / x-forwarded-proto, as Envoy's use_remote_address describes.
-    if (cfg.useRemoteAddress) {
-      if (!cfg.skipXffAppend && info.downstreamRemoteAddress) {
-        const xff = headers['x-forwarded-for'];
-        headers['x-forwarded-for'] = xff ? `${xff}, ${info.downstreamRemoteAddress}` : info.downstreamRemoteAddress;
-      }
-      headers['x-forwarded-proto'] = info.requestScheme;
-    } else {
+    // x-forwarded-*, internal/external sanitising, via and x-request-id (Envoy's mutateRequestHeaders).
+    const table = this.routes.current();
+    const peer = info.downstreamDirectRemoteAddress;
+    const mutated = mutateRequestHeaders(headers, { address: peer, port: info.downstreamDirectRemotePort, tls: info.requestScheme === 'https' }, cfg, table?.internalOnlyHeaders ?? NO_HEADERS);
+    info.downstreamRemoteAddress = stream.sourceIp = mutated.remoteAddress;
+    info.downstreamRemotePort = mutated.remotePort;
+    if (!cfg.useRemoteAddress) {
+      // A trusted x-forwarded-proto decides the scheme (redirects, require_tls).
       const xfp = headers['x-forwarded-proto'];
-      if (xfp === undefined) headers['x-forwarded-proto'] = info.requestScheme;
-      else if (xfp === 'https' || xfp === 'http') stream.scheme = info.requestScheme = xfp;
-    }
-    if (cfg.via) {
-      const via = headers['via'];
-      headers['via'] = via ? `${via}, ${cfg.via}` : cfg.via;
-    }
-
-    // x-request-id: keep an internal caller's, replace an external one unless told to preserve it.
-    if (cfg.generateRequestId) {
-      const current = headers['x-request-id'];
-      if (typeof current !== 'string' || current === '' || (cfg.useRemoteAddress && !cfg.preserveExternalRequestId && !isInternalAddress(info.downstreamRemoteAddress))) {
-        headers['x-request-id'] = randomUUID();
-      }
+      if (xfp === 'https' || xfp === 'http') stream.scheme = info.requestScheme = xfp;
     }
     info.requestId = (headers['x-request-id'] as string | undefined) ?? '';
 
-    if (cfg.requestTimeoutMs > 0) {
-      stream.timer = setTimeout(() => this.#onRequestTimeout(stream), cfg.requestTimeoutMs);
+    if (cfg.requestTimeoutMs > 0 && !stream.requestComplete) {
+      // Disarmed once the whole request arrived (pushTracking) or the response starts.
+      stream.requestTimer = setTimeout(() => this.#onRequestTimeout(stream), cfg.requestTimeoutMs);
     }
 
-    const table = this.routes.current();
     stream.route = table ? table.route(stream) : null;
-    if (stream.route) info.routeName = stream.route.route.name;
+    if (stream.route) {
+      info.routeName = stream.route.route.name;
+      const action = stream.route.route.action;
+      // A route's idle_timeout replaces the connection manager's stream_idle_timeout; 0 disables it.
+      if (action.kind === 'route' && action.idleTimeoutMs !== null) {
+        if (stream.idleTimer !== null) clearTimeout(stream.idleTimer);
+        stream.idleTimer = action.idleTimeoutMs > 0 ? setTimeout(() => this.#onStreamIdle(stream), action.idleTimeoutMs) : null;
+      }
+    }
     stream.filterIndex = 0;
+    if (this.#mayDisable) stream.disabledFilters = this.#disabledFilters(stream);
     this.continueDecoding(stream);
   }
 
   continueDecoding(stream: HttpStream): void {
     const filters = this.filters;
     while (!stream.done && stream.filterIndex < filters.length) {
-      const filter = filters[stream.filterIndex++]!;
-      if (filter.decodeHeaders(stream) === 'StopIteration') return;
+      const i = stream.filterIndex++;
+      if ((stream.disabledFilters & (1 << i)) !== 0) continue;
+      if (filters[i]!.decodeHeaders(stream) === 'StopIteration') return;
     }
+  }
+
+  /**
+   * Which filters sit this stream out: a filter with `disabled: true` unless its route enables it,
+   * any filter whose route says FilterConfig{disabled: true}. Never the router (last).
+   */
+  #disabledFilters(stream: HttpStream): number {
+    const route = stream.route;
+    const filters = this.filters;
+    let mask = 0;
+    for (let i = 0; i < filters.length - 1 && i < 31; i++) {
+      const name = filters[i]!.name;
+      const byRoute = route === null ? null : route.filterDisabled(name);
+      if (byRoute ?? this.#disabledByDefault.has(name)) mask |= 1 << i;
+    }
+    return mask;
   }
 
   /** Response headers on their way downstream, from the upstream or a local reply. */
   encodeHeaders(stream: HttpStream, status: number, headers: Record<string, string | string[]>): void {
+    // Known before the filters run, so %RESPONSE_CODE% in response_headers_to_add sees it.
+    stream.info.responseCode = status;
     const filters = this.filters;
-    for (let i = filters.length - 1; i >= 0; i--) filters[i]!.encodeHeaders?.(stream, status, headers);
+    for (let i = filters.length - 1; i >= 0; i--) if ((stream.disabledFilters & (1 << i)) === 0) filters[i]!.encodeHeaders?.(stream, status, headers);
     const cfg = this.config;
     if (cfg.serverHeaderTransformation === 'OVERWRITE' || (cfg.serverHeaderTransformation === 'APPEND_IF_ABSENT' && headers['server'] === undefined)) {
       headers['server'] = cfg.serverName;
     }
     if (cfg.alwaysSetRequestIdInResponse && stream.info.requestId) headers['x-request-id'] = stream.info.requestId;
+    if (cfg.via) {
+      const via = headers['via'];
+      headers['via'] = via === undefined ? cfg.via : `${Array.isArray(via) ? via.join(', ') : via}, ${cfg.via}`;
+    }
+    // request_timeout covers receiving the request only until the response starts.
+    if (stream.requestTimer !== null) {
+      clearTimeout(stream.requestTimer);
+      stream.requestTimer = null;
+    }
     if (this.#draining && stream.info.protocol !== 'HTTP/2') headers['connection'] = 'close';
     stream.info.responseCode = status;
     stream.info.responseHeaders = headers;
@@ -432,12 +647,21 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
       clearTimeout(stream.idleTimer);
       stream.idleTimer = null;
     }
+    if (stream.requestTimer !== null) {
+      clearTimeout(stream.requestTimer);
+      stream.requestTimer = null;
+    }
+    const idle = stream.connectionIdle as ConnectionIdle | null;
+    if (idle !== null && --idle.active === 0) {
+      idle.awaitingHeaders = true;
+      this.#armIdle(idle);
+    }
     const info = stream.info;
     info.durationMs = performance.now() - info.startMono;
     this.stats.rqActive.dec();
     this.stats.recordResponse(info.responseCode);
     const filters = this.filters;
-    for (let i = 0; i < filters.length; i++) filters[i]!.onStreamComplete?.(stream);
+    for (let i = 0; i < filters.length; i++) if ((stream.disabledFilters & (1 << i)) === 0) filters[i]!.onStreamComplete?.(stream);
   }
 
   #onDownstreamClose(stream: HttpStream): void {
@@ -452,30 +676,29 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
     this.finish(stream);
   }
 
+  /**
+   * Envoy's onIdleTimeout: 408 while the request is still arriving, 504 once it has (the
+   * upstream is what went quiet), a reset once the response started.
+   */
   #onStreamIdle(stream: HttpStream): void {
+    stream.idleTimer = null;
     if (stream.done) return;
     this.stats.rqIdleTimeout.inc();
-    stream.sendLocalReply(LocalReplies.streamIdleTimeout);
+    const r = LocalReplies.streamIdleTimeout;
+    this.sendLocalReply(stream, stream.requestComplete ? 504 : r.status, r.body, r.flag, r.details);
   }
 
   #onRequestTimeout(stream: HttpStream): void {
-    stream.timer = null;
+    stream.requestTimer = null;
     if (stream.done) return;
     this.stats.rqTimeout.inc();
-    stream.sendLocalReply(LocalReplies.requestTimeout);
+    const r = LocalReplies.requestTimeout;
+    this.sendLocalReply(stream, stream.requestComplete ? 504 : r.status, r.body, r.flag, r.details);
   }
 }
 
-/** RFC 1918, loopback and link-local addresses count as internal, like Envoy's default. */
-function isInternalAddress(ip: string): boolean {
-  if (ip.startsWith('::ffff:')) ip = ip.slice(7);
-  return (
-    ip.startsWith('10.') ||
-    ip.startsWith('127.') ||
-    ip.startsWith('192.168.') ||
-    /^172\.(1[6-9]|2\d|3[01])\./.test(ip) ||
-    ip === '::1' ||
-    ip.startsWith('fd') ||
-    ip.startsWith('fc')
-  );
+/** Envoy's Grpc::Common::hasGrpcContentType. */
+function isGrpc(headers: HeaderMap): boolean {
+  const ct = headers['content-type'];
+  return typeof ct === 'string' && ct.startsWith('application/grpc') && (ct.length === 16 || ct.charCodeAt(16) === 43 /* + */);
 }

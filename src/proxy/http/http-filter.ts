@@ -1,4 +1,5 @@
 import type { HttpStream } from './http-stream.js';
+import type { StatsScope } from '../../telemetry/stats/stats-store.js';
 
 /**
  * What a filter's decodeHeaders tells the connection manager: go on to the next filter, or stop
@@ -34,4 +35,6 @@ export interface HttpFilterFactory {
 /** What a filter may use at creation time: shared services of the proxy, never per-request state. */
 export interface HttpFilterContext {
   readonly statPrefix: string;
+  /** The connection manager's `http.<stat_prefix>` scope, where Envoy's HTTP filters keep their stats. */
+  readonly stats?: StatsScope;
 }

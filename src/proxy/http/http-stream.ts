@@ -37,6 +37,8 @@ export class HttpStream implements RouteRequest {
   route: RouteSelection | null = null;
   /** Index of the filter decodeHeaders runs next. */
   filterIndex = 0;
+  /** Bit i set: filter i of the chain is disabled for this stream (by its route or by default). */
+  disabledFilters = 0;
   /** Set once response headers went downstream; after that errors reset instead of replying. */
   responseStarted = false;
   /** Set once the stream is finished; late callbacks check it and do nothing. */
@@ -47,6 +49,12 @@ export class HttpStream implements RouteRequest {
   onAbort: (() => void) | null = null;
   /** Route or override timers owned by the stream, cleared at the end. */
   timer: NodeJS.Timeout | null = null;
+  /** request_timeout: armed until the whole request has arrived or the response starts. */
+  requestTimer: NodeJS.Timeout | null = null;
+  /** The downstream finished sending the request (Envoy's remote decode complete). */
+  requestComplete = false;
+  /** The connection's idle-timeout bookkeeping (owned by the connection manager), or null. */
+  connectionIdle: { active: number } | null = null;
   /** stream_idle_timeout: restarted by any activity on the stream (`touch`). */
   idleTimer: NodeJS.Timeout | null = null;
   /** Records activity (request or response bytes), restarting the stream idle timer. */

@@ -12,8 +12,15 @@ export interface StreamInfo {
   startMono: number;
   /** "HTTP/1.0", "HTTP/1.1" or "HTTP/2". */
   protocol: string;
+  /**
+   * The client as the connection manager judged it: the peer, or the address taken from
+   * x-forwarded-for (port 0) when use_remote_address/xff_num_trusted_hops say so.
+   */
   downstreamRemoteAddress: string;
   downstreamRemotePort: number;
+  /** The connection's peer, whatever x-forwarded-for says. */
+  downstreamDirectRemoteAddress: string;
+  downstreamDirectRemotePort: number;
   downstreamLocalAddress: string;
   downstreamLocalPort: number;
   /** TLS SNI the downstream sent, or "". */
@@ -36,6 +43,8 @@ export interface StreamInfo {
   upstreamCluster: string;
   /** "ip:port" of the upstream host used for the last attempt, or "". */
   upstreamHost: string;
+  /** That host's endpoint metadata (filter_metadata …, proto3 JSON), or null. */
+  upstreamMetadata: Readonly<Record<string, unknown>> | null;
   upstreamLocalAddress: string;
   upstreamTransportFailureReason: string;
   bytesReceived: number;
@@ -57,6 +66,8 @@ export function newStreamInfo(): StreamInfo {
     protocol: 'HTTP/1.1',
     downstreamRemoteAddress: '',
     downstreamRemotePort: 0,
+    downstreamDirectRemoteAddress: '',
+    downstreamDirectRemotePort: 0,
     downstreamLocalAddress: '',
     downstreamLocalPort: 0,
     requestedServerName: '',
@@ -73,6 +84,7 @@ export function newStreamInfo(): StreamInfo {
     routeName: '',
     upstreamCluster: '',
     upstreamHost: '',
+    upstreamMetadata: null,
     upstreamLocalAddress: '',
     upstreamTransportFailureReason: '',
     bytesReceived: 0,

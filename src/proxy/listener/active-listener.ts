@@ -15,6 +15,7 @@ import type { CompiledFilterChain, CompiledListener } from './compiled-listener.
 import { NOTHING_DETECTED, inspectInitialBytes } from './listener-inspection.js';
 import type { InspectionResult } from './listener-inspection.js';
 import { peekInitialBytes } from './peek.js';
+import { TLS_MAX_CLIENT_HELLO, parseClientHello } from './tls-inspector.js';
 
 /** The HTTP/2 connection preface; plaintext connections starting with it are h2c (prior knowledge). */
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
@@ -154,25 +155,39 @@ export class ActiveListener {
       tls: chain.tls !== null,
       serverName: result.serverName,
     };
-    if (chain.tls !== null) this.#terminateTls(socket, chain, conn, result.applicationProtocols);
+    if (chain.tls !== null) this.#terminateTls(socket, chain, conn, result.transportProtocol === 'tls' ? result.applicationProtocols : null);
     else if (chain.detectH2c && !result.applicationProtocols.includes('h2c')) this.#detectPreface(socket, chain, conn);
     else chain.filter.onConnection(socket, conn, result.applicationProtocols.includes('h2c') ? 'h2' : 'http/1.1');
   }
 
-  /** Codec AUTO on plaintext: HTTP/2 with prior knowledge starts with the connection preface. */
+  /** Codec AUTO without ALPN (plaintext or TLS): HTTP/2 with prior knowledge starts with the connection preface. */
   #detectPreface(socket: net.Socket, chain: CompiledFilterChain, conn: DownstreamConnection): void {
     const decide = (buf: Buffer): 'done' | 'need-more' => {
       const n = Math.min(buf.length, H2_PREFACE.length);
       return buf.subarray(0, n).equals(H2_PREFACE.subarray(0, n)) && n < H2_PREFACE.length ? 'need-more' : 'done';
     };
-    void peekInitialBytes(socket, decide, 15_000, { maxBytes: H2_PREFACE.length }).then((peek) => {
+    void peekInitialBytes(socket, decide, chain.prefaceTimeoutMs, { maxBytes: H2_PREFACE.length }).then((peek) => {
       if (peek.outcome !== 'done' && peek.outcome !== 'limit') return socket.destroy();
       const isH2 = peek.bytes.length >= H2_PREFACE.length && peek.bytes.subarray(0, H2_PREFACE.length).equals(H2_PREFACE);
       chain.filter.onConnection(socket, conn, isH2 ? 'h2' : 'http/1.1');
     });
   }
 
-  #terminateTls(socket: net.Socket, chain: CompiledFilterChain, conn: DownstreamConnection, clientAlpn: readonly string[]): void {
+  /**
+   * `clientAlpn` is what tls_inspector read from the ClientHello, or null when it did not run: then
+   * read the ClientHello here, because Node fails a handshake whose ALPN lists do not meet while
+   * Envoy completes it without ALPN (see DownstreamTlsContext.serverOptions).
+   */
+  #terminateTls(socket: net.Socket, chain: CompiledFilterChain, conn: DownstreamConnection, clientAlpn: readonly string[] | null): void {
+    if (clientAlpn === null) {
+      const decide = (buf: Buffer): 'done' | 'need-more' => (parseClientHello(buf).kind === 'need-more' ? 'need-more' : 'done');
+      void peekInitialBytes(socket, decide, 15_000, { maxBytes: TLS_MAX_CLIENT_HELLO }).then((peek) => {
+        if (peek.outcome !== 'done' && peek.outcome !== 'limit') return socket.destroy();
+        const hello = parseClientHello(peek.bytes);
+        this.#terminateTls(socket, chain, conn, hello.kind === 'tls' ? hello.alpn : []);
+      });
+      return;
+    }
     const context = chain.tls!;
     const options = context.serverOptions(clientAlpn.length ? clientAlpn : undefined);
     if (options === null) {
@@ -195,8 +210,14 @@ export class ActiveListener {
         return;
       }
       this.#stats.sslHandshake.inc();
+      // tls.Server clears this when it emits 'secureConnection'; a TLSSocket made by hand keeps
+      // it set, and an http2 session on a socket still "secureConnecting" waits forever for a
+      // 'secureConnect' that server sockets never emit.
+      (secure as tls.TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
       const alpn = secure.alpnProtocol;
-      chain.filter.onConnection(secure, { ...conn, serverName: secure.servername || conn.serverName }, alpn === 'h2' ? 'h2' : alpn || 'http/1.1');
+      const tlsConn = { ...conn, serverName: secure.servername || conn.serverName };
+      if (!alpn && chain.detectH2c) this.#detectPreface(secure, chain, tlsConn);
+      else chain.filter.onConnection(secure, tlsConn, alpn === 'h2' ? 'h2' : alpn || 'http/1.1');
     });
   }
 }

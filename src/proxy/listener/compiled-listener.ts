@@ -41,8 +41,16 @@ export interface CompiledFilterChain {
   readonly name: string;
   readonly tls: DownstreamTlsContext | null;
   readonly filter: NetworkFilter;
-  /** Plaintext HTTP with codec AUTO: the listener tells HTTP/1 from h2c by the connection preface. */
+  /**
+   * HTTP with codec AUTO: without ALPN (plaintext, or TLS that negotiated none) the listener tells
+   * HTTP/1 from HTTP/2 by the connection preface, as Envoy's determineNextProtocol does.
+   */
   readonly detectH2c: boolean;
+  /**
+   * How long h2c detection waits for the first bytes: the connection manager's idle_timeout (Envoy
+   * starts it with the connection), so a silent connection is closed as an idle one.
+   */
+  readonly prefaceTimeoutMs: number;
   /** RDS names the chain's connection manager uses. */
   readonly rdsNames: readonly string[];
 }
@@ -155,14 +163,14 @@ function compileFilterChain(json: Record<string, unknown>, key: string, ctx: Lis
             rdsNames = [config.routeSpecifier.routeConfigName];
             routes = ctx.routes.source(config.routeSpecifier.routeConfigName);
           }
-          const chain = ctx.httpFilters.build(config.httpFilters, { statPrefix: config.statPrefix });
+          const chain = ctx.httpFilters.build(config.httpFilters, { statPrefix: config.statPrefix, stats: ctx.stats.scope(`http.${config.statPrefix}`) });
           const hcm = new HttpConnectionManager(config, routes, chain, ctx.stats);
-          return { key, name, tls, filter: hcm, detectH2c: tls === null && config.codecType === 'AUTO', rdsNames };
+          return { key, name, tls, filter: hcm, detectH2c: config.codecType === 'AUTO', prefaceTimeoutMs: config.idleTimeoutMs || 15_000, rdsNames };
         });
       }
       if (type === TCP_PROXY_TYPE_URL || (type === undefined && fname === 'envoy.filters.network.tcp_proxy')) {
         const config = at('typed_config', () => compileTcpProxy(typed));
-        return { key, name, tls, filter: new TcpProxy(config, ctx.clusters, ctx.stats), detectH2c: false, rdsNames: [] };
+        return { key, name, tls, filter: new TcpProxy(config, ctx.clusters, ctx.stats), detectH2c: false, prefaceTimeoutMs: 15_000, rdsNames: [] };
       }
       throw new ProxyConfigError(type ? 'typed_config.@type' : 'name', `network filter '${String(type ?? fname)}' is not supported by tsmesh proxy (http_connection_manager and tcp_proxy are)`);
     });

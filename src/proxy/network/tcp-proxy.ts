@@ -13,6 +13,9 @@ import type { DownstreamConnection } from '../http/connection-manager.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
 import type { NetworkFilter } from './network-filter.js';
 
+/** How long the other side may still flush after one side closed cleanly. */
+const FLUSH_TIMEOUT_MS = 10_000;
+
 export const TCP_PROXY_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
 
 export interface TcpProxyConfig {
@@ -60,6 +63,8 @@ export class TcpProxy implements NetworkFilter {
   readonly #cxActive: Gauge;
   readonly #cxNoRoute: Counter;
   readonly #idleTimeout: Counter;
+  readonly #rxBytes: Counter;
+  readonly #txBytes: Counter;
   readonly #connections = new Set<Duplex>();
 
   constructor(
@@ -72,6 +77,8 @@ export class TcpProxy implements NetworkFilter {
     this.#cxActive = s.gauge('downstream_cx_active');
     this.#cxNoRoute = s.counter('downstream_cx_no_route');
     this.#idleTimeout = s.counter('idle_timeout');
+    this.#rxBytes = s.counter('downstream_cx_rx_bytes_total');
+    this.#txBytes = s.counter('downstream_cx_tx_bytes_total');
   }
 
   #pickCluster(): string {
@@ -109,7 +116,14 @@ export class TcpProxy implements NetworkFilter {
     const stats = cluster.stats;
     stats.cxTotal.inc();
     host.cxTotal++;
-    const upstream: net.Socket = tlsOptions ? tls.connect({ ...tlsOptions, host: host.address, port: host.port }) : net.connect({ host: host.address, port: host.port });
+    // Half-close passes through (Envoy's tcp_proxy enables it on both connections): a FIN from
+    // one side ends only the other side's write half, and each side may keep sending until it
+    // ends too. Without this Node answers a FIN by ending the socket's own write side.
+    (downstream as Duplex & { allowHalfOpen: boolean }).allowHalfOpen = true;
+    const upstream: net.Socket = tlsOptions
+      ? // tls.connect passes allowHalfOpen on to its TLSSocket; @types/node leaves it out.
+        tls.connect({ ...tlsOptions, host: host.address, port: host.port, allowHalfOpen: true } as tls.ConnectionOptions)
+      : net.connect({ host: host.address, port: host.port, allowHalfOpen: true });
     upstream.setNoDelay(true);
     let connected = false;
     let closed = false;
@@ -117,12 +131,15 @@ export class TcpProxy implements NetworkFilter {
       stats.cxConnectTimeout.inc();
       upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' }));
     }, cluster.config.connectTimeoutMs);
+    let flushTimer: NodeJS.Timeout | null = null;
     const closeBoth = (): void => {
       if (closed) return;
       closed = true;
       clearTimeout(connectTimer);
+      if (flushTimer !== null) clearTimeout(flushTimer);
       if (connected) {
         stats.cxActive.dec();
+        stats.cxDestroy.inc();
         host.activeConnections--;
       }
       this.#cxActive.dec();
@@ -130,11 +147,30 @@ export class TcpProxy implements NetworkFilter {
       upstream.destroy();
       downstream.destroy();
     };
+    /**
+     * One side closed. After a clean close (both of its halves ended) the other side has been
+     * sent its FIN already and may still be flushing: give it time to finish. Anything else
+     * (a reset, an error, a destroy) closes both now.
+     */
+    const onClose = (side: Duplex, other: Duplex): void => {
+      if (closed) return;
+      const clean = connected && side.readableEnded && side.writableFinished && !side.errored;
+      if (!clean || other.destroyed) return closeBoth();
+      if (!other.writableEnded) other.end();
+      if (flushTimer === null) {
+        flushTimer = setTimeout(closeBoth, FLUSH_TIMEOUT_MS);
+        flushTimer.unref();
+      }
+    };
     upstream.once(tlsOptions ? 'secureConnect' : 'connect', () => {
       clearTimeout(connectTimer);
       connected = true;
       stats.cxActive.inc();
       host.activeConnections++;
+      const rx = this.#rxBytes;
+      const tx = this.#txBytes;
+      downstream.on('data', (c: Buffer) => rx.inc(c.length));
+      upstream.on('data', (c: Buffer) => tx.inc(c.length));
       downstream.pipe(upstream);
       upstream.pipe(downstream);
       downstream.resume();
@@ -147,8 +183,8 @@ export class TcpProxy implements NetworkFilter {
       closeBoth();
     });
     downstream.on('error', closeBoth);
-    upstream.once('close', closeBoth);
-    downstream.once('close', closeBoth);
+    upstream.once('close', () => onClose(upstream, downstream));
+    downstream.once('close', () => onClose(downstream, upstream));
     if (this.config.idleTimeoutMs > 0) {
       const onIdle = (): void => {
         this.#idleTimeout.inc();

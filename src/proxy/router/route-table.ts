@@ -55,10 +55,31 @@ export class RouteSelection {
     return this.weightedCluster === null ? this.route.responseMutations : this.weightedCluster.responseMutations;
   }
 
-  /** typed_per_filter_config for a filter, most specific level winning (weighted cluster > route > virtual host > route configuration). */
+  /**
+   * typed_per_filter_config for a filter, most specific level winning (weighted cluster > route >
+   * virtual host > route configuration). An envoy.config.route.v3.FilterConfig wrapper is
+   * unwrapped to its `config` (undefined when it only enables or disables the filter).
+   */
   perFilterConfig(filterName: string): unknown {
-    return (this.weightedCluster ?? this.route).perFilterConfigs.get(filterName);
+    const v = (this.weightedCluster ?? this.route).perFilterConfigs.get(filterName);
+    return isFilterConfigWrapper(v) ? (v as { config?: unknown }).config : v;
   }
+
+  /**
+   * Whether the route disables (true) or enables (false) a filter by its per-filter config, or
+   * null when it says nothing: a FilterConfig says so with `disabled`, any other config enables.
+   */
+  filterDisabled(filterName: string): boolean | null {
+    const v = (this.weightedCluster ?? this.route).perFilterConfigs.get(filterName);
+    if (v === undefined) return null;
+    return isFilterConfigWrapper(v) ? (v as { disabled?: unknown }).disabled === true : false;
+  }
+}
+
+const FILTER_CONFIG_TYPE = 'type.googleapis.com/envoy.config.route.v3.FilterConfig';
+
+function isFilterConfigWrapper(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && (v as Record<string, unknown>)['@type'] === FILTER_CONFIG_TYPE;
 }
 
 /** Envoy's SslRedirectRoute: what a require_tls virtual host answers to plaintext requests. */

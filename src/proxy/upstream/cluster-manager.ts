@@ -191,6 +191,7 @@ export class ClusterManager {
     const d = cluster.discovery;
     if (!(d instanceof EdsDiscovery)) return;
     const assignment = parseLoadAssignment(json, '', { requireIp: true });
+    cluster.stats.updateAttempt.inc();
     d.update(assignment);
     cluster.stats.updateSuccess.inc();
     if (assignment.endpoints.length === 0) cluster.stats.updateEmpty.inc();

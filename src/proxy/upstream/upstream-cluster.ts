@@ -8,7 +8,7 @@ import type { ClusterConfig } from './cluster-config.js';
 import type { ClusterStats } from './cluster-stats.js';
 import type { HostDiscovery } from './discovery/host-discovery.js';
 import { createDiscovery } from './discovery/create-discovery.js';
-import { OriginalDstDiscovery } from './discovery/original-dst.js';
+import { OriginalDstDiscovery, parseHostPort } from './discovery/original-dst.js';
 import { EdsDiscovery } from './discovery/assignment-discovery.js';
 import type { Host } from './host.js';
 import { createLoadBalancer } from './lb/load-balancer.js';
@@ -20,6 +20,8 @@ import { H1Pool } from './pool/h1-pool.js';
 import { H2Pool } from './pool/h2-pool.js';
 import type { ConnPool, PoolEvents } from './pool/upstream-request.js';
 import type { UpstreamTlsContext } from '../tls/tls-context.js';
+import { createClusterResources } from './resource-manager.js';
+import type { ClusterResources } from './resource-manager.js';
 
 export type PoolProtocol = 'http1' | 'http2';
 
@@ -54,8 +56,8 @@ export class UpstreamCluster {
   readonly versionInfo: string;
   readonly json: Record<string, unknown>;
   readonly lastUpdated = new Date();
-  /** Requests in flight on this cluster (circuit breaker max_requests). */
-  activeRequests = 0;
+  /** The circuit breakers' live counts (Envoy's ResourceManager), per routing priority. */
+  readonly resources: ClusterResources;
   readonly #pools = new Map<Host, HostPools>();
   readonly #originalDst: OriginalDstDiscovery | null;
   #closed = false;
@@ -68,10 +70,20 @@ export class UpstreamCluster {
     this.addedViaApi = opts.addedViaApi;
     this.versionInfo = opts.versionInfo;
     this.json = opts.json;
+    this.resources = createClusterResources(opts.config.circuitBreakers, (priority) => opts.stats.circuitBreakerScope(priority));
     this.discovery = createDiscovery(opts.config, opts.previous ? { prioritySet: opts.previous.prioritySet } : {});
     this.prioritySet = this.discovery.prioritySet;
     this.lb = createLoadBalancer(opts.config, this.prioritySet);
     this.#originalDst = this.discovery instanceof OriginalDstDiscovery ? this.discovery : null;
+    const stats = this.stats;
+    this.discovery.onResolve = (event) => {
+      if (event === 'attempt') stats.updateAttempt.inc();
+      else if (event === 'failed') stats.updateFailure.inc();
+      else {
+        stats.updateSuccess.inc();
+        if (event === 'unchanged') stats.updateNoRebuild.inc();
+      }
+    };
     this.discovery.onUpdate = (change) => {
       this.#updateMembershipStats();
       this.stats.membershipChange.inc();
@@ -101,12 +113,18 @@ export class UpstreamCluster {
 
   /**
    * Picks the host for one request; null means no healthy host (503 UH). ORIGINAL_DST clusters
-   * route to the header's address or the connection's original destination.
+   * route to the address in their header (use_http_header), else to the connection's original
+   * destination — but only one a listener restored (Envoy's localAddressRestored()). tsmesh
+   * listeners restore none (no SO_ORIGINAL_DST, no use_original_dst), and a connection's plain
+   * local address is this proxy itself, so there is then no host, as in Envoy.
    */
   chooseHost(ctx: LbContext, originalDst?: { header: string | null; address: string; port: number }): Host | null {
-    if (this.#originalDst !== null) {
+    const od = this.#originalDst;
+    if (od !== null) {
       if (!originalDst) return null;
-      return this.#originalDst.chooseHost(originalDst.header, originalDst.address || null, originalDst.port);
+      const header = originalDst.header;
+      if (header !== null && od.headerName !== null && parseHostPort(header) === null) this.stats.originalDstHostInvalid.inc();
+      return od.chooseHost(header, null, originalDst.port);
     }
     return this.lb.chooseHost(ctx);
   }
@@ -140,13 +158,15 @@ export class UpstreamCluster {
     const events: PoolEvents = {
       onConnect() {
         stats.cxTotal.inc();
+        (protocol === 'http2' ? stats.cxHttp2Total : stats.cxHttp1Total).inc();
         stats.cxActive.inc();
         host.cxTotal++;
         host.activeConnections++;
       },
-      onDisconnect() {
+      onDisconnect(idleTimeout) {
         stats.cxActive.dec();
         stats.cxDestroy.inc();
+        if (idleTimeout) stats.cxIdleTimeout.inc();
         host.activeConnections--;
       },
       onConnectFail(timedOut) {
@@ -154,21 +174,44 @@ export class UpstreamCluster {
         if (timedOut) stats.cxConnectTimeout.inc();
         host.cxConnectFail++;
       },
+      onPendingStart() {
+        stats.rqPendingTotal.inc();
+        stats.rqPendingActive.inc();
+      },
+      onPendingEnd(cancelled) {
+        stats.rqPendingActive.dec();
+        if (cancelled) stats.rqCancelled.inc();
+      },
+      onPendingOverflow() {
+        stats.rqPendingOverflow.inc();
+      },
+      onConnectionOverflow() {
+        stats.cxOverflow.inc();
+      },
+      onPendingFailureEject() {
+        stats.rqPendingFailureEject.inc();
+      },
+      onMaxRequests() {
+        stats.cxMaxRequests.inc();
+      },
     };
     const cfg = this.config;
     const tlsOptions = tls ? (tls as ConnectionOptions) : null;
+    // Routes at HIGH priority are not distinguished yet: every request uses the DEFAULT thresholds.
+    const resources = this.resources.default;
+    const idleTimeoutMs = cfg.http.idleTimeoutMs || 3_600_000;
     if (protocol === 'http2') {
-      return new H2Pool({ host: host.address, port: host.port, connectTimeoutMs: cfg.connectTimeoutMs, idleTimeoutMs: cfg.http.idleTimeoutMs || 3_600_000, tls: tlsOptions, events });
+      return new H2Pool({ host: host.address, port: host.port, connectTimeoutMs: cfg.connectTimeoutMs, idleTimeoutMs, tls: tlsOptions, events, resources });
     }
     return new H1Pool({
       host: host.address,
       port: host.port,
       connectTimeoutMs: cfg.connectTimeoutMs,
-      idleTimeoutMs: cfg.http.idleTimeoutMs || 3_600_000,
-      maxConnections: cfg.circuitBreakers.default.maxConnections,
+      idleTimeoutMs,
       maxRequestsPerConnection: cfg.http.maxRequestsPerConnection,
       tls: tlsOptions,
       events,
+      resources,
     });
   }
 

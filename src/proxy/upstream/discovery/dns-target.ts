@@ -8,6 +8,9 @@ import type { DnsConfig } from '../cluster-config.js';
 import type { DnsResolver } from './dns-resolver.js';
 import type { Timers } from './host-discovery.js';
 
+/** How one resolution went: new addresses, the same ones, or an error (last good ones kept). */
+export type DnsOutcome = 'changed' | 'unchanged' | 'failed';
+
 export class DnsTarget {
   readonly hostname: string;
   /** The last good answer, in resolver order; null before the first success. */
@@ -15,18 +18,27 @@ export class DnsTarget {
   readonly #dns: DnsConfig;
   readonly #resolver: DnsResolver;
   readonly #timers: Timers;
-  readonly #onResolved: (target: DnsTarget, changed: boolean) => void;
+  readonly #onResolved: (target: DnsTarget, outcome: DnsOutcome) => void;
+  readonly #onAttempt: () => void;
   #timer: unknown = null;
   /** Bumped by stop(): answers to queries sent before it are dropped. */
   #generation = 0;
 
-  /** `onResolved` runs after every attempt, success or failure (`changed` is false on failure). */
-  constructor(hostname: string, dns: DnsConfig, resolver: DnsResolver, timers: Timers, onResolved: (target: DnsTarget, changed: boolean) => void) {
+  /** `onAttempt` runs as each query starts, `onResolved` after it, success or failure. */
+  constructor(
+    hostname: string,
+    dns: DnsConfig,
+    resolver: DnsResolver,
+    timers: Timers,
+    onResolved: (target: DnsTarget, outcome: DnsOutcome) => void,
+    onAttempt: () => void = () => undefined,
+  ) {
     this.hostname = hostname;
     this.#dns = dns;
     this.#resolver = resolver;
     this.#timers = timers;
     this.#onResolved = onResolved;
+    this.#onAttempt = onAttempt;
   }
 
   start(): void {
@@ -42,6 +54,7 @@ export class DnsTarget {
   #resolve(): void {
     this.#timer = null;
     const generation = this.#generation;
+    this.#onAttempt();
     this.#resolver.resolve(this.hostname, this.#dns.lookupFamily).then(
       (records) => {
         if (generation !== this.#generation) return;
@@ -51,12 +64,12 @@ export class DnsTarget {
         let ttl = Infinity;
         for (const r of records) if (r.ttl !== undefined && r.ttl > 0 && r.ttl < ttl) ttl = r.ttl;
         this.#schedule(this.#dns.respectDnsTtl && ttl !== Infinity ? ttl * 1000 : this.#dns.refreshRateMs);
-        this.#onResolved(this, changed);
+        this.#onResolved(this, changed ? 'changed' : 'unchanged');
       },
       () => {
         if (generation !== this.#generation) return;
         this.#schedule(this.#dns.failureRefreshRateMs);
-        this.#onResolved(this, false);
+        this.#onResolved(this, 'failed');
       },
     );
   }

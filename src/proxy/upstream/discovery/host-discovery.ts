@@ -29,6 +29,11 @@ export abstract class HostDiscovery {
   readonly prioritySet: PrioritySet;
   /** Called after every change of the PrioritySet made by this discovery. */
   onUpdate: ((change: HostsChange) => void) | null = null;
+  /**
+   * Resolution bookkeeping for DNS discoveries, for Envoy's update_attempt / update_success /
+   * update_failure / update_no_rebuild: 'attempt' as a query starts, then its outcome.
+   */
+  onResolve: ((event: 'attempt' | 'changed' | 'unchanged' | 'failed') => void) | null = null;
   readonly initialized: Promise<void>;
   #markInitialized!: () => void;
   #isInitialized = false;

@@ -24,7 +24,17 @@ export class LogicalDnsDiscovery extends HostDiscovery {
     if (ep === undefined) throw new Error(`LOGICAL_DNS cluster ${config.name} has no endpoint`);
     this.#endpoint = ep;
     this.#overprovisioningFactor = config.loadAssignment.overprovisioningFactor;
-    this.#target = new DnsTarget(ep.address, config.dns, resolver, timers, () => this.#onResolved());
+    this.#target = new DnsTarget(
+      ep.address,
+      config.dns,
+      resolver,
+      timers,
+      (_t, outcome) => {
+        this.onResolve?.(outcome);
+        this.#onResolved();
+      },
+      () => this.onResolve?.('attempt'),
+    );
   }
 
   start(): void {

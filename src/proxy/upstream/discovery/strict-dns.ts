@@ -10,6 +10,7 @@ import type { HostSpec } from '../host.js';
 import type { LoadAssignment } from '../load-assignment.js';
 import type { DnsResolver } from './dns-resolver.js';
 import { DnsTarget } from './dns-target.js';
+import type { DnsOutcome } from './dns-target.js';
 import { HostDiscovery } from './host-discovery.js';
 import type { Timers } from './host-discovery.js';
 
@@ -23,7 +24,15 @@ export class StrictDnsDiscovery extends HostDiscovery {
     super(prioritySet);
     this.#assignment = config.loadAssignment;
     this.#targets = this.#assignment.endpoints.map(
-      (ep) => new DnsTarget(ep.address, config.dns, resolver, timers, (_t, changed) => this.#onResolved(changed)),
+      (ep) =>
+        new DnsTarget(
+          ep.address,
+          config.dns,
+          resolver,
+          timers,
+          (_t, outcome) => this.#onResolved(outcome),
+          () => this.onResolve?.('attempt'),
+        ),
     );
     this.#pending = this.#targets.length;
   }
@@ -37,8 +46,9 @@ export class StrictDnsDiscovery extends HostDiscovery {
     for (const t of this.#targets) t.stop();
   }
 
-  #onResolved(changed: boolean): void {
-    if (changed) {
+  #onResolved(outcome: DnsOutcome): void {
+    this.onResolve?.(outcome);
+    if (outcome === 'changed') {
       const specs: HostSpec[] = [];
       this.#targets.forEach((t, i) => {
         const ep = this.#assignment.endpoints[i]!;

@@ -1,6 +1,7 @@
 import http2 from 'node:http2';
 import type { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
 import type { ConnectionOptions } from 'node:tls';
+import type { ResourceManager } from '../resource-manager.js';
 import type { ConnPool, PoolEvents, UpstreamHandler, UpstreamRequest, UpstreamRequestSpec } from './upstream-request.js';
 import { HOP_BY_HOP } from './upstream-request.js';
 import { classifyError } from './classify-error.js';
@@ -11,7 +12,9 @@ export interface H2PoolOptions {
   connectTimeoutMs: number;
   idleTimeoutMs: number;
   tls: ConnectionOptions | null;
-  events?: PoolEvents;
+  events: PoolEvents;
+  /** The cluster's circuit breakers: the session counts as one of max_connections. */
+  resources: ResourceManager;
 }
 
 /**
@@ -33,26 +36,36 @@ export class H2Pool implements ConnPool {
     const session = http2.connect(authority, tls ? { ...tls, ALPNProtocols: ['h2'] } : {});
     this.#session = session;
     this.#connected = false;
+    let timedOut = false;
+    let idle = false;
     const connectTimer = setTimeout(() => {
-      if (!this.#connected) session.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' }));
+      if (this.#connected) return;
+      timedOut = true;
+      session.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' }));
     }, this.opts.connectTimeoutMs);
     connectTimer.unref();
-    const events = this.opts.events;
+    const { events, resources } = this.opts;
+    if (!resources.connections.canCreate()) events.onConnectionOverflow(); // the only session: opened regardless, as Envoy does
+    resources.connections.inc();
     session.once('connect', () => {
       this.#connected = true;
       clearTimeout(connectTimer);
-      events?.onConnect();
+      events.onConnect();
     });
     session.once('close', () => {
       clearTimeout(connectTimer);
-      if (this.#connected) events?.onDisconnect();
-      else events?.onConnectFail(false);
+      resources.connections.dec();
+      if (this.#connected) events.onDisconnect(idle);
+      else events.onConnectFail(timedOut);
       if (this.#session === session) this.#session = null;
     });
     session.on('error', () => {
       /* surfaced per stream */
     });
-    session.setTimeout(this.opts.idleTimeoutMs, () => session.close());
+    session.setTimeout(this.opts.idleTimeoutMs, () => {
+      idle = true;
+      session.close();
+    });
     session.unref();
     return session;
   }
@@ -122,7 +135,7 @@ class H2Attempt implements UpstreamRequest {
 
   bind(stream: ClientHttp2Stream): void {
     this.#stream = stream;
-    stream.on('response', (h) => {
+    stream.on('response', (h, flags) => {
       const status = Number(h[':status']);
       if (status < 200) return;
       const headers: Record<string, string | string[]> = {};
@@ -131,7 +144,7 @@ class H2Attempt implements UpstreamRequest {
         const v = h[name];
         if (v !== undefined) headers[name] = v as string | string[];
       }
-      const ok = this.handler.onHeaders(status, headers, () => stream.resume());
+      const ok = this.handler.onHeaders(status, headers, () => stream.resume(), (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0);
       if (!ok) stream.pause();
     });
     stream.on('data', (chunk: Buffer) => {

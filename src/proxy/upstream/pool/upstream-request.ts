@@ -28,7 +28,12 @@ export interface UpstreamRequestSpec {
 export interface UpstreamHandler {
   /** The upstream connection is bound (for %UPSTREAM_LOCAL_ADDRESS% and cx stats). */
   onConnected(localAddress: string): void;
-  onHeaders(status: number, headers: Record<string, string | string[]>, resume: () => void): boolean;
+  /**
+   * `endStream`: the response ends with its headers (an HTTP/2 HEADERS frame with END_STREAM,
+   * gRPC's trailers-only reply); onEnd follows with no data, and the headers must reach an
+   * HTTP/2 downstream the same way, or gRPC clients see no status.
+   */
+  onHeaders(status: number, headers: Record<string, string | string[]>, resume: () => void, endStream?: boolean): boolean;
   onData(chunk: Buffer): boolean;
   onEnd(trailers: Record<string, string | string[]> | null): void;
   onError(reason: UpstreamFailure, detail: string): void;
@@ -39,11 +44,24 @@ export interface UpstreamRequest {
   abort(): void;
 }
 
-/** Connection lifecycle events a pool reports, for the cluster's and host's cx stats. */
+/** Connection and queueing events a pool reports, for the cluster's and host's stats. */
 export interface PoolEvents {
   onConnect(): void;
-  onDisconnect(): void;
+  /** An established connection closed; `idleTimeout` when it was retired for being idle. */
+  onDisconnect(idleTimeout: boolean): void;
   onConnectFail(timedOut: boolean): void;
+  /** A request waits for a connection (upstream_rq_pending_total / _active). */
+  onPendingStart(): void;
+  /** It left the queue: bound to a connection, failed or cancelled (`cancelled`: the downstream gave up). */
+  onPendingEnd(cancelled: boolean): void;
+  /** max_pending_requests refused a request (upstream_rq_pending_overflow). */
+  onPendingOverflow(): void;
+  /** max_connections kept a connection from being opened (upstream_cx_overflow). */
+  onConnectionOverflow(): void;
+  /** A queued request failed because a connection attempt failed (upstream_rq_pending_failure_eject). */
+  onPendingFailureEject(): void;
+  /** A connection closed after max_requests_per_connection requests (upstream_cx_max_requests). */
+  onMaxRequests(): void;
 }
 
 /** A connection pool to one upstream host, for one protocol. */

@@ -25,6 +25,10 @@ import type { Host } from '../../../upstream/host.js';
 import { HOP_BY_HOP } from '../../../upstream/pool/upstream-request.js';
 import type { UpstreamFailure, UpstreamHandler, UpstreamRequest } from '../../../upstream/pool/upstream-request.js';
 import type { Readable } from 'node:stream';
+import type { Counter, StatsScope } from '../../../../telemetry/stats/stats-store.js';
+
+/** Added to local replies for circuit-breaker overflows (Envoy's x-envoy-overloaded). */
+const OVERLOADED: Readonly<Record<string, string>> = Object.freeze({ 'x-envoy-overloaded': 'true' });
 
 export const ROUTER_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
 
@@ -36,25 +40,42 @@ export interface RouterOptions {
   readonly suppressEnvoyHeaders: boolean;
 }
 
+/** The router's stats under `http.<stat_prefix>.`, Envoy's names. */
+export interface RouterStats {
+  readonly rqTotal: Counter;
+  readonly noRoute: Counter;
+  readonly noCluster: Counter;
+  /** Direct responses and redirects (both are Envoy's DirectResponseEntry). */
+  readonly rqDirectResponse: Counter;
+}
+
+const DECIMAL = /^\s*\d+\s*$/;
+
 export class RouterFilter implements HttpFilter {
   constructor(
     readonly name: string,
     readonly clusters: ClusterManager,
     readonly options: RouterOptions,
+    readonly stats: RouterStats | null = null,
   ) {}
 
   decodeHeaders(stream: HttpStream): FilterHeadersStatus {
+    const stats = this.stats;
+    stats?.rqTotal.inc();
     const selection = stream.route;
     if (selection === null) {
+      stats?.noRoute.inc();
       stream.sendLocalReply(LocalReplies.noRoute);
       return 'StopIteration';
     }
     const action = selection.route.action;
     switch (action.kind) {
       case 'direct_response':
+        stats?.rqDirectResponse.inc();
         stream.sendLocalResponse(action.status, action.body, 0, 'direct_response');
         return 'StopIteration';
       case 'redirect':
+        stats?.rqDirectResponse.inc();
         stream.sendLocalResponse(action.redirect.responseCode, '', 0, 'direct_response', {
           location: redirectLocation(action.redirect, stream, selection.matchedPrefix),
         });
@@ -86,6 +107,7 @@ export class RouterFilter implements HttpFilter {
     const clusterName = selection.clusterName;
     const cluster = clusterName === null ? undefined : this.clusters.get(clusterName);
     if (cluster === undefined) {
+      this.stats?.noCluster.inc();
       info.upstreamCluster = clusterName ?? '';
       const nc = LocalReplies.noCluster;
       stream.sendLocalResponse(action.clusterNotFoundResponseCode, '', nc.flag, nc.details);
@@ -93,11 +115,12 @@ export class RouterFilter implements HttpFilter {
     }
     info.upstreamCluster = cluster.config.observabilityName;
 
-    const limits = cluster.config.circuitBreakers.default;
-    if (cluster.activeRequests >= limits.maxRequests) {
+    // max_requests (Envoy checks it as the request attaches to a connection; here, before the pool).
+    if (!cluster.resources.default.requests.canCreate()) {
       cluster.stats.rqPendingOverflow.inc();
       const r = LocalReplies.upstreamOverflow;
-      stream.sendLocalResponse(r.status, r.body, r.flag, r.details, { 'x-envoy-overloaded': 'true' });
+      cluster.stats.recordResponse(r.status);
+      stream.sendLocalResponse(r.status, r.body, r.flag, r.details, OVERLOADED);
       return;
     }
 
@@ -118,6 +141,7 @@ export class RouterFilter implements HttpFilter {
       return;
     }
     info.upstreamHost = host.key;
+    info.upstreamMetadata = host.metadata;
 
     // The upstream request: the downstream headers minus hop-by-hop ones, then the route's work.
     const headers: Record<string, string | string[] | undefined> = {};
@@ -140,7 +164,13 @@ export class RouterFilter implements HttpFilter {
       const xfh = headers['x-forwarded-host'];
       headers['x-forwarded-host'] = xfh ? `${xfh}, ${stream.authority}` : stream.authority;
     }
-    const timeoutMs = action.timeoutMs;
+    let timeoutMs = action.timeoutMs;
+    // Only internal requests still carry it: the connection manager strips it from external ones.
+    const override = headers['x-envoy-upstream-rq-timeout-ms'];
+    if (override !== undefined) {
+      if (typeof override === 'string' && DECIMAL.test(override)) timeoutMs = Number(override);
+      delete headers['x-envoy-upstream-rq-timeout-ms'];
+    }
     if (timeoutMs > 0 && !this.options.suppressEnvoyHeaders) headers['x-envoy-expected-rq-timeout-ms'] = String(timeoutMs);
 
     const downstreamIsH2 = info.protocol === 'HTTP/2';
@@ -189,7 +219,7 @@ class RouterAttempt implements UpstreamHandler {
     readonly cluster: UpstreamCluster,
     readonly host: Host,
   ) {
-    cluster.activeRequests++;
+    cluster.resources.default.requests.inc();
     cluster.stats.rqTotal.inc();
     cluster.stats.rqActive.inc();
     host.activeRequests++;
@@ -200,7 +230,7 @@ class RouterAttempt implements UpstreamHandler {
     this.stream.info.upstreamLocalAddress = localAddress;
   }
 
-  onHeaders(status: number, headers: Record<string, string | string[]>, resume: () => void): boolean {
+  onHeaders(status: number, headers: Record<string, string | string[]>, resume: () => void, endStream = false): boolean {
     const stream = this.stream;
     if (stream.done) return false;
     stream.idleTimer?.refresh();
@@ -211,7 +241,14 @@ class RouterAttempt implements UpstreamHandler {
     info.responseCodeDetails = 'via_upstream';
     stream.driver.encodeHeaders(stream, status, headers);
     const res = stream.res as http.ServerResponse;
-    res.writeHead(status, headers);
+    if (endStream) {
+      // Headers-only: leave them unsent so onEnd's res.end() sends them with END_STREAM (on
+      // HTTP/2; writeHead would send HEADERS, then an empty DATA frame ending the stream).
+      res.statusCode = status;
+      for (const name in headers) res.setHeader(name, headers[name]!);
+    } else {
+      res.writeHead(status, headers);
+    }
     res.on('drain', this.#onDrain);
     return true;
   }
@@ -232,6 +269,7 @@ class RouterAttempt implements UpstreamHandler {
     if (trailers !== null) res.addTrailers(trailers);
     res.end();
     this.cluster.stats.recordResponse(stream.info.responseCode);
+    this.cluster.stats.rqTime.record(Math.floor(performance.now() - this.#start));
     if (stream.info.responseCode >= 500) this.host.rqError++;
     else this.host.rqSuccess++;
     stream.driver.finish(stream);
@@ -258,13 +296,14 @@ class RouterAttempt implements UpstreamHandler {
     const stream = this.stream;
     if (stream.done) return;
     this.host.rqError++;
-    if (reply.flag === ResponseFlag.UF) {
-      /* connect failures are counted by the pool (upstream_cx_connect_fail) */
+    if (reply.flag === ResponseFlag.UF || reply.flag === ResponseFlag.UO) {
+      /* counted by the pool (upstream_cx_connect_fail, upstream_rq_pending_overflow) */
     } else if (reply.flag !== ResponseFlag.UT) {
       this.cluster.stats.rqRxReset.inc();
     }
     this.cluster.stats.recordResponse(stream.responseStarted ? stream.info.responseCode : reply.status);
-    stream.sendLocalReply(reply);
+    // A circuit breaker refused it: Envoy tells the caller with x-envoy-overloaded.
+    stream.sendLocalReply(reply, reply.flag === ResponseFlag.UO ? OVERLOADED : undefined);
   }
 
   /** The downstream went away or the stream was answered otherwise: cancel the upstream side. */
@@ -285,7 +324,7 @@ class RouterAttempt implements UpstreamHandler {
     this.stream.onAbort = null;
     (this.stream.res as http.ServerResponse).off('drain', this.#onDrain);
     this.#resume = null;
-    this.cluster.activeRequests--;
+    this.cluster.resources.default.requests.dec();
     this.cluster.stats.rqActive.dec();
     this.host.activeRequests--;
   }
@@ -313,9 +352,18 @@ function replyFor(reason: UpstreamFailure): LocalReply {
 export function routerFilterFactory(clusters: ClusterManager): HttpFilterFactory {
   return {
     typeUrls: [ROUTER_TYPE_URL],
-    create(name, typedConfig) {
+    create(name, typedConfig, context) {
       const suppress = typedConfig['suppress_envoy_headers'];
-      return new RouterFilter(name, clusters, { suppressEnvoyHeaders: suppress === true });
+      return new RouterFilter(name, clusters, { suppressEnvoyHeaders: suppress === true }, context.stats ? routerStats(context.stats) : null);
     },
+  };
+}
+
+function routerStats(scope: StatsScope): RouterStats {
+  return {
+    rqTotal: scope.counter('rq_total'),
+    noRoute: scope.counter('no_route'),
+    noCluster: scope.counter('no_cluster'),
+    rqDirectResponse: scope.counter('rq_direct_response'),
   };
 }
