@@ -14,6 +14,7 @@ import { LocalReplies } from '../errors/local-replies.js';
 import { ResponseFlag } from '../errors/response-flags.js';
 import type { RouteTable } from '../router/route-table.js';
 import { HcmStats } from './hcm-stats.js';
+import { checkHttp1, closeAfterDelay, codecReason, hasProtocolError, http1ResponseClosed, markProtocolError, serializeHttp1, writeCodecError } from './http1-codec.js';
 import type { NetworkFilter } from '../network/network-filter.js';
 import type { StatsStore } from '../../telemetry/stats/stats-store.js';
 
@@ -34,19 +35,9 @@ export interface RouteTableSource {
 }
 
 const kConnection = Symbol('tsmesh.downstreamConnection');
-/** Set once the connection got a protocol-error reply: nothing more is read from it or answered. */
-const kProtocolError = Symbol('tsmesh.protocolError');
 /** The connection's timer bookkeeping (idle_timeout, request_headers_timeout). */
 const kIdle = Symbol('tsmesh.connectionIdle');
-/** HTTP/1 requests parsed while an earlier one on the connection is still in progress. */
-const kPipelined = Symbol('tsmesh.pipelined');
-type TaggedSocket = Duplex & { [kConnection]?: DownstreamConnection; [kProtocolError]?: boolean; [kIdle]?: ConnectionIdle; [kPipelined]?: Http1Dispatch };
-
-/** A connection's HTTP/1 dispatch state: whether a request is in progress, and who waits. */
-interface Http1Dispatch {
-  busy: boolean;
-  readonly waiting: Array<() => void>;
-}
+type TaggedSocket = Duplex & { [kConnection]?: DownstreamConnection; [kIdle]?: ConnectionIdle };
 
 /**
  * Per-connection timers: Envoy's connection idle timer, running while the connection has no
@@ -70,9 +61,6 @@ type TrackedRequest = Readable & { [kStream]?: HttpStream };
 
 const NO_HEADERS: readonly string[] = [];
 
-/** Methods Node's HTTP/1 parser accepts that are not in Envoy's list of HTTP/1 methods. */
-const NODE_ONLY_METHODS: ReadonlySet<string> = new Set(['QUERY', 'M-SEARCH']);
-
 /**
  * Installed as the downstream request's `push`: both Node codecs hand every body chunk, and the
  * end of the request (null), to it. Envoy restarts the stream idle timer on request data and
@@ -95,17 +83,6 @@ function pushTracking(this: TrackedRequest, chunk: unknown, encoding?: BufferEnc
   }
   return Readable.prototype.push.call(this, chunk, encoding);
 }
-
-/** Envoy's delayed_close_timeout default: how long a closing connection may still drain. */
-const DELAYED_CLOSE_MS = 1000;
-
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  408: 'Request Timeout',
-  426: 'Upgrade Required',
-  431: 'Request Header Fields Too Large',
-  501: 'Not Implemented',
-};
 
 /**
  * Envoy's HTTP connection manager for one filter chain and config version: takes HTTP/1.1 and
@@ -131,6 +108,8 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
   #connecting: ConnectionIdle | null = null;
   /** HTTP/1 responses to their streams, so a codec error mid-body can answer that stream. */
   readonly #streamByResponse = new WeakMap<object, HttpStream>();
+  /** #onRequest for a pipelined HTTP/1 request whose turn came (bound once, not per request). */
+  readonly #dispatchHttp1 = (req: http.IncomingMessage, res: http.ServerResponse): void => this.#onRequest(req, res);
 
   constructor(
     readonly config: HcmConfig,
@@ -218,11 +197,11 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
     state.headerTimer = setTimeout(() => {
       state.headerTimer = null;
       const socket = state.socket as TaggedSocket;
-      if (!state.awaitingHeaders || socket.destroyed || socket[kProtocolError]) return;
+      if (!state.awaitingHeaders || socket.destroyed || hasProtocolError(socket)) return;
       // Envoy's 408 local reply (request header timeout / request timeout), then close.
-      socket[kProtocolError] = true;
+      markProtocolError(socket);
       (this.#headersTimeoutBody === 'request header timeout' ? this.stats.rqHeaderTimeout : this.stats.rqTimeout).inc();
-      this.#writeCodecError(socket, 408, this.#headersTimeoutBody);
+      writeCodecError(socket, 408, this.config, this.#headersTimeoutBody);
     }, this.#headerTimeoutMs);
   }
 
@@ -267,15 +246,14 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
    * chunked, else 400), as a local reply after any response already in flight, then close.
    */
   #onClientError(err: Error & { code?: string }, socket: Duplex): void {
-    const tagged = socket as TaggedSocket;
     const code = err.code ?? '';
-    if (tagged[kProtocolError]) return; // already answered (#rejectCodec); its reply closes the connection
+    if (hasProtocolError(socket)) return; // already answered (http1-codec's rejectCodec); its reply closes the connection
     if (!code.startsWith('HPE_') && code !== 'ERR_HTTP_REQUEST_TIMEOUT') {
       // Socket errors (ECONNRESET, ...): nothing to answer.
       socket.destroy();
       return;
     }
-    tagged[kProtocolError] = true;
+    markProtocolError(socket);
     if (code.startsWith('HPE_')) this.stats.cxProtocolError.inc();
     let status = 400;
     let body: string | undefined;
@@ -299,11 +277,8 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
         else this.resetStream(stream);
         return;
       }
-      const reason = REASONS[status] ?? 'Bad Request';
-      this.sendLocalReply(stream, status, reason, 0, 'http1.codec_error', { connection: 'close' });
-      const timer = setTimeout(() => socket.destroy(), DELAYED_CLOSE_MS);
-      timer.unref();
-      socket.once('close', () => clearTimeout(timer));
+      this.sendLocalReply(stream, status, codecReason(status), 0, 'http1.codec_error', { connection: 'close' });
+      closeAfterDelay(socket);
       return;
     }
     if (inflight && !inflight.writableFinished) {
@@ -311,112 +286,28 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
       const after = (): void => {
         if (done) return;
         done = true;
-        this.#writeCodecError(socket, status, body);
+        writeCodecError(socket, status, this.config, body);
       };
       inflight.once('finish', after);
       inflight.once('close', after);
       return;
     }
-    this.#writeCodecError(socket, status, body);
-  }
-
-  /** Envoy's local reply for a codec error (body: the reason phrase), then a delayed close. */
-  #writeCodecError(socket: Duplex, status: number, body?: string): void {
-    if (socket.destroyed) return;
-    if (!socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const reason = REASONS[status] ?? 'Bad Request';
-    body ??= reason;
-    let head = `HTTP/1.1 ${status} ${reason}\r\ncontent-length: ${body.length}\r\ncontent-type: text/plain\r\ndate: ${new Date().toUTCString()}\r\n`;
-    if (this.config.serverHeaderTransformation !== 'PASS_THROUGH') head += `server: ${this.config.serverName}\r\n`;
-    socket.end(`${head}connection: close\r\n\r\n${body}`);
-    // Keep draining what the client still sends so closing does not reset the reply away.
-    socket.on('data', () => {});
-    socket.resume();
-    const timer = setTimeout(() => socket.destroy(), DELAYED_CLOSE_MS);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
-  }
-
-  /**
-   * A request Node's parser accepted but Envoy's HTTP/1 codec rejects (HTTP/1.0 without
-   * accept_http_10: 426; a transfer-coding other than exactly "chunked": 501). A codec error:
-   * counted as downstream_cx_protocol_error, answered, and the connection closed; nothing
-   * after it on the connection is read as a request.
-   */
-  #rejectCodec(req: http.IncomingMessage, res: http.ServerResponse, status: number): void {
-    const socket = req.socket as TaggedSocket;
-    socket[kProtocolError] = true;
-    this.stats.cxProtocolError.inc();
-    const reason = REASONS[status] ?? 'Bad Request';
-    const headers: Record<string, string> = { 'content-length': String(reason.length), 'content-type': 'text/plain', connection: 'close' };
-    if (this.config.serverHeaderTransformation !== 'PASS_THROUGH') headers['server'] = this.config.serverName;
-    res.writeHead(status, reason, headers);
-    res.end(reason);
-    req.resume();
-  }
-
-  /** Envoy's HTTP/1 codec checks on a parsed request head; returns false when it was rejected. */
-  #checkHttp1(req: http.IncomingMessage, res: http.ServerResponse): boolean {
-    if ((req.socket as TaggedSocket)[kProtocolError]) {
-      // Pipelined after a rejected request: Envoy never reads it. Drop it unanswered.
-      req.resume();
-      return false;
-    }
-    if (NODE_ONLY_METHODS.has(req.method ?? '')) {
-      // Envoy's parser (allow_custom_methods off) knows neither: HPE_INVALID_METHOD, 400.
-      this.#rejectCodec(req, res, 400);
-      return false;
-    }
-    if (req.httpVersion !== '1.1') {
-      // Envoy treats every version other than HTTP/1.1 (1.0, 0.9, 2.0 in an HTTP/1 request line) as HTTP/1.0.
-      if (!this.config.acceptHttp10) {
-        this.#rejectCodec(req, res, 426);
-        return false;
-      }
-      req.httpVersion = '1.0';
-      req.httpVersionMajor = 1;
-      req.httpVersionMinor = 0;
-      if (req.headers.host === undefined && this.config.defaultHostForHttp10) req.headers.host = this.config.defaultHostForHttp10;
-    }
-    const te = req.headers['transfer-encoding'];
-    if (te !== undefined && te.toLowerCase() !== 'chunked') {
-      this.#rejectCodec(req, res, 501);
-      return false;
-    }
-    return true;
-  }
-
-  /**
-   * Envoy's HTTP/1 codec dispatches one request at a time: a pipelined request is decoded only
-   * once the response before it is complete, so the upstream sees a connection's requests in
-   * order and never two at once. Node's parser hands them over as soon as it reads them; hold
-   * each until the one before it is done. Returns false when `req` was queued.
-   */
-  #serializeHttp1(req: http.IncomingMessage, res: http.ServerResponse): boolean {
-    const socket = req.socket as TaggedSocket;
-    const dispatch = (socket[kPipelined] ??= { busy: false, waiting: [] });
-    if (dispatch.busy) {
-      dispatch.waiting.push(() => this.#onRequest(req, res));
-      return false;
-    }
-    dispatch.busy = true;
-    res.once('close', () => {
-      dispatch.busy = false;
-      // A client gone meanwhile takes its queued requests with it: nothing to send upstream.
-      if (socket.destroyed) dispatch.waiting.length = 0;
-      else dispatch.waiting.shift()?.();
-    });
-    return true;
+    writeCodecError(socket, status, this.config, body);
   }
 
   #onRequest(req: DownstreamRequest, res: DownstreamResponse): void {
     // Not by httpVersion: an HTTP/1 request line may say "HTTP/2.0".
     const isH2 = req instanceof http2.Http2ServerRequest;
-    if (!isH2 && !this.#serializeHttp1(req as http.IncomingMessage, res as http.ServerResponse)) return;
-    if (!isH2 && !this.#checkHttp1(req as http.IncomingMessage, res as http.ServerResponse)) return;
+    if (!isH2) {
+      const h1req = req as http.IncomingMessage;
+      const h1res = res as http.ServerResponse;
+      if (!serializeHttp1(h1req, h1res, this.#dispatchHttp1)) return;
+      if (!checkHttp1(h1req, h1res, this.config, this.stats)) {
+        const h1socket = h1req.socket; // Node detaches it from the request once the response is done
+        h1res.on('close', () => http1ResponseClosed(h1socket));
+        return;
+      }
+    }
     const socket = (isH2 ? (req as http2.Http2ServerRequest).stream.session?.socket : (req as http.IncomingMessage).socket) as TaggedSocket | undefined;
     const conn = socket?.[kConnection];
     const info = newStreamInfo();
@@ -465,7 +356,11 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
     this.stats.rqActive.inc();
     if (isH2) this.stats.rqHttp2Total.inc();
     else this.stats.rqHttp1Total.inc();
-    res.once('close', () => this.#onDownstreamClose(stream));
+    // One listener per request: the stream's end, and on HTTP/1 the next pipelined request's turn.
+    res.on('close', () => {
+      this.#onDownstreamClose(stream);
+      if (!isH2 && socket !== undefined) http1ResponseClosed(socket);
+    });
     if (this.config.streamIdleTimeoutMs > 0) {
       // One timer per stream, refreshed on activity (HttpStream.touch). Not socket.setTimeout:
       // that would add a listener per request to a keep-alive socket.
