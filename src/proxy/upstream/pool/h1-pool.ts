@@ -1,11 +1,11 @@
-import { Client, buildConnector, errors } from 'undici';
-import type { Dispatcher } from 'undici';
-import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 import type { ResourceManager } from '../resource-manager.js';
 import type { ConnPool, PoolEvents, UpstreamFailure, UpstreamHandler, UpstreamRequest, UpstreamRequestSpec } from './upstream-request.js';
-import { rawHeadersToObject } from './upstream-request.js';
 import { classifyError } from './classify-error.js';
+import { H1Connection } from './h1-connection.js';
+import { encodeRequestHead } from './h1-request-head.js';
+import type { H1ConnectionOptions, H1ConnectionOwner, H1Exchange } from './h1-connection.js';
 
 export interface H1PoolOptions {
   host: string;
@@ -22,18 +22,6 @@ export interface H1PoolOptions {
   resources: ResourceManager;
 }
 
-/** One upstream connection: an undici Client with one request at a time. */
-interface Connection {
-  readonly client: Client;
-  /** The socket is up ('connect' seen, no 'disconnect' since). */
-  connected: boolean;
-  /** The request on it, or null while idle. */
-  active: H1Attempt | null;
-  /** Requests written since the socket connected (max_requests_per_connection). */
-  requests: number;
-  everConnected: boolean;
-}
-
 /**
  * HTTP/1.1 keep-alive connections to one upstream host, with Envoy's pool semantics
  * (ConnPoolImplBase): a request takes an idle connection when there is one; otherwise it waits
@@ -45,15 +33,14 @@ interface Connection {
  * The keep-alive race (the upstream closes an idle connection just as we send on it, which Istio
  * users see as "upstream connect error or disconnect/reset before headers. reset reason:
  * connection termination") is avoided by retiring idle connections before the upstream would:
- * undici honours the upstream's `Keep-Alive: timeout=N` hint minus a margin
- * (keepAliveTimeoutThreshold, 1 s), and uses our idle timeout when there is no hint. An upstream
- * that closes idle connections without announcing it can still race a request: that request
- * fails (503 UC, as in Envoy) and the next one opens a new connection.
+ * a connection honours the upstream's `Keep-Alive: timeout=N` hint minus a 1 s margin, and uses
+ * our idle timeout when there is no hint (see H1Connection). An upstream that closes idle
+ * connections without announcing it can still race a request: that request fails (503 UC, as in
+ * Envoy) and the next one opens a new connection.
  */
 export class H1Pool implements ConnPool {
   readonly #opts: H1PoolOptions;
-  readonly #origin: string;
-  readonly #clientOptions: Client.Options;
+  readonly #connectionOptions: H1ConnectionOptions;
   readonly #connections = new Set<Connection>();
   /** Requests waiting for a connection, oldest first. */
   readonly #pending: H1Attempt[] = [];
@@ -64,21 +51,23 @@ export class H1Pool implements ConnPool {
 
   constructor(opts: H1PoolOptions) {
     this.#opts = opts;
-    this.#origin = `${opts.tls ? 'https' : 'http'}://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`;
-    this.#clientOptions = {
-      pipelining: 1,
-      keepAliveTimeout: Math.max(1, opts.idleTimeoutMs),
-      keepAliveMaxTimeout: Math.max(1, opts.idleTimeoutMs),
-      // Retire a connection 1 s before the upstream's advertised keep-alive timeout expires.
-      keepAliveTimeoutThreshold: 1000,
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      connect: preciseConnector(opts.tls, opts.connectTimeoutMs),
-    } as Client.Options;
+    this.#connectionOptions = {
+      host: opts.host,
+      port: opts.port,
+      connectTimeoutMs: opts.connectTimeoutMs,
+      idleTimeoutMs: opts.idleTimeoutMs,
+      tls: opts.tls,
+      tlsSessions: opts.tls ? { session: undefined } : null,
+    };
   }
 
   request(spec: UpstreamRequestSpec, handler: UpstreamHandler): UpstreamRequest {
-    const attempt = new H1Attempt(this, spec, handler);
+    const head = encodeRequestHead(spec);
+    const attempt = new H1Attempt(this, spec, handler, head ?? '');
+    if (head === null) {
+      attempt.failSoon('protocol_error', 'invalid character in upstream request head');
+      return attempt;
+    }
     if (this.#destroyed) {
       attempt.failSoon('local_reset', 'connection pool destroyed');
       return attempt;
@@ -117,21 +106,22 @@ export class H1Pool implements ConnPool {
     return this.#drainPromise;
   }
 
-  async destroy(): Promise<void> {
+  destroy(): Promise<void> {
     this.#destroyed = true;
     for (const a of this.#pending.splice(0)) a.failNow('local_reset', 'connection pool destroyed');
-    const all = [...this.#connections].map((cx) => {
-      this.#opts.resources.connections.dec();
-      return cx.client.destroy().catch(() => undefined);
-    });
+    const all = [...this.#connections];
     this.#connections.clear();
+    for (const cx of all) {
+      this.#opts.resources.connections.dec();
+      cx.transport.destroy();
+    }
     this.#drained?.();
-    await Promise.all(all);
+    return Promise.resolve();
   }
 
   // --- called by H1Attempt ---
 
-  /** The request was written on its connection: it is no longer pending. */
+  /** The request is being written on its connection: it is no longer pending. */
   bound(attempt: H1Attempt): void {
     this.endPending(attempt, false);
     const cx = attempt.connection;
@@ -153,13 +143,27 @@ export class H1Pool implements ConnPool {
     this.#checkDrained();
   }
 
+  /**
+   * The downstream gave up on a request whose connection is still being established: the request
+   * is cancelled (still pending, as in Envoy) and the connection attempt goes on, to serve the
+   * queue or idle, as Envoy lets it.
+   */
+  abandon(attempt: H1Attempt): void {
+    const cx = attempt.connection!;
+    cx.transport.cancel(attempt);
+    if (cx.active === attempt) cx.active = null;
+    this.endPending(attempt, true);
+    if (this.#draining || this.#destroyed) this.#remove(cx);
+    this.#checkDrained();
+  }
+
   /** A request on `cx` completed or failed: the connection takes the next queued request, or idles. */
   release(cx: Connection): void {
     cx.active = null;
     if (!cx.connected || this.#destroyed) {
       this.#remove(cx);
       // A connection that closed under its request makes room for the queue; one that never
-      // connected does not (its connectionError fails the queue right after).
+      // connected does not (its connectionFailed fails the queue right after).
       if (cx.everConnected && this.#pending.length > 0 && !this.#destroyed) this.#connectForPending();
       return;
     }
@@ -169,6 +173,44 @@ export class H1Pool implements ConnPool {
       return;
     }
     if (this.#draining) this.#remove(cx);
+  }
+
+  // --- called by Connection (H1Connection's owner callbacks) ---
+
+  connectionUp(cx: Connection): void {
+    cx.connected = true;
+    cx.everConnected = true;
+    cx.requests = 0;
+    this.#opts.events.onConnect();
+    // Its request was cancelled while it connected: it serves the queue now, or idles.
+    if (cx.active === null) this.release(cx);
+  }
+
+  connectionFailed(cx: Connection, err: Error, timedOut: boolean): void {
+    const { events } = this.#opts;
+    events.onConnectFail(timedOut);
+    if (cx.active === null) this.#remove(cx);
+    // The queued requests would wait on a host that just refused us: fail them all now.
+    const [reason, detail] = classifyError(err);
+    for (const a of this.#pending.splice(0)) {
+      events.onPendingFailureEject();
+      a.failNow(reason, detail);
+    }
+    this.#checkDrained();
+  }
+
+  connectionClosed(cx: Connection, idleTimeout: boolean): void {
+    if (!cx.connected) return;
+    cx.connected = false;
+    const { events } = this.#opts;
+    const max = this.#opts.maxRequestsPerConnection;
+    if (max > 0 && cx.requests >= max) events.onMaxRequests();
+    events.onDisconnect(idleTimeout);
+    // A connection with a request is removed when that request is released.
+    if (cx.active === null && this.#connections.has(cx)) {
+      this.#remove(cx);
+      if (this.#pending.length > 0) this.#connectForPending();
+    }
   }
 
   // --- internals ---
@@ -193,68 +235,23 @@ export class H1Pool implements ConnPool {
   #assign(cx: Connection, attempt: H1Attempt): void {
     cx.active = attempt;
     attempt.connection = cx;
-    const spec = attempt.spec;
-    // max_requests_per_connection: the Nth request on a socket asks undici to close it after the
-    // response (undici's own maxRequestsPerClient lets N + 1 through). A socket already past N is
-    // closing, and this request will go out as the first on its replacement.
+    // max_requests_per_connection: exactly N requests on a connection; the Nth says
+    // `connection: close` and the connection closes after its response.
     const max = this.#opts.maxRequestsPerConnection;
-    const nth = (cx.requests >= max ? 0 : cx.requests) + 1;
-    cx.client.dispatch(
-      {
-        origin: this.#origin,
-        method: spec.method,
-        path: spec.path,
-        headers: { ...spec.headers, host: spec.authority } as Record<string, string>,
-        body: spec.body ?? undefined,
-        // The router decides about retries; undici must not replay requests on its own.
-        idempotent: false,
-        reset: max > 0 && nth === max,
-      } as Dispatcher.DispatchOptions,
-      attempt as unknown as Dispatcher.DispatchHandler,
-    );
+    cx.transport.start(attempt, max > 0 && cx.requests + 1 >= max);
   }
 
   #open(): Connection {
-    const client = new Client(this.#origin, this.#clientOptions);
-    const cx: Connection = { client, connected: false, active: null, requests: 0, everConnected: false };
-    const { events, resources } = this.#opts;
-    resources.connections.inc();
+    const cx = new Connection(this, this.#connectionOptions);
+    this.#opts.resources.connections.inc();
     this.#connections.add(cx);
-    client.on('connect', () => {
-      cx.connected = true;
-      cx.everConnected = true;
-      cx.requests = 0;
-      events.onConnect();
-    });
-    client.on('disconnect', (_origin: unknown, _targets: unknown, err: Error | null) => {
-      if (!cx.connected) return;
-      cx.connected = false;
-      const max = this.#opts.maxRequestsPerConnection;
-      if (max > 0 && cx.requests >= max) events.onMaxRequests();
-      events.onDisconnect(err?.message === 'socket idle timeout');
-      if (cx.active === null && this.#connections.has(cx)) {
-        this.#remove(cx);
-        if (this.#pending.length > 0) this.#connectForPending();
-      }
-    });
-    client.on('connectionError', (_origin: unknown, _targets: unknown, err: Error & { code?: string }) => {
-      events.onConnectFail(err?.code === 'UND_ERR_CONNECT_TIMEOUT');
-      if (cx.active === null) this.#remove(cx);
-      // The queued requests would wait on a host that just refused us: fail them all now.
-      const [reason, detail] = classifyError(err ?? new Error('connection failure'));
-      for (const a of this.#pending.splice(0)) {
-        events.onPendingFailureEject();
-        a.failNow(reason, detail);
-      }
-      this.#checkDrained();
-    });
     return cx;
   }
 
   #remove(cx: Connection): void {
     if (!this.#connections.delete(cx)) return;
     this.#opts.resources.connections.dec();
-    void cx.client.destroy().catch(() => undefined);
+    cx.transport.destroy();
     this.#checkDrained();
   }
 
@@ -266,58 +263,81 @@ export class H1Pool implements ConnPool {
   }
 }
 
-/**
- * undici's connector with connect_timeout on a plain timer: undici's own connect timeout runs on
- * its coarse (~0.5–1 s) timer wheel, so a 250 ms connect_timeout fired at ~1 s. The timeout
- * covers the TLS handshake too, as Envoy's does (its connection is up only once the transport
- * socket is).
- */
-function preciseConnector(tls: ConnectionOptions | null, timeoutMs: number): buildConnector.connector {
-  const base = buildConnector({ ...(tls ?? {}), timeout: 0 } as buildConnector.BuildOptions);
-  return (options, callback) => {
-    let pending = true;
-    // The connector returns its socket (undici's typings say void).
-    const socket = base(options, (err, sock) => {
-      pending = false;
-      clearTimeout(timer);
-      // undici's callback type pairs an Error with null and a socket with null; forward as given.
-      (callback as (e: Error | null, s: unknown) => void)(err, sock);
-    }) as unknown as Socket;
-    const timer = setTimeout(() => {
-      if (pending) socket.destroy(new errors.ConnectTimeoutError(`Connect Timeout Error (attempted address: ${options.hostname}:${options.port}, timeout: ${timeoutMs}ms)`));
-    }, timeoutMs);
-    return socket;
-  };
+/** One upstream connection as the pool tracks it, and the owner its H1Connection reports to. */
+class Connection implements H1ConnectionOwner {
+  readonly transport: H1Connection;
+  /** The socket is up (onConnected seen, no onClosed since). */
+  connected = false;
+  /** The request on it, or null while idle. */
+  active: H1Attempt | null = null;
+  /** Requests written since the socket connected (max_requests_per_connection). */
+  requests = 0;
+  everConnected = false;
+
+  constructor(
+    readonly pool: H1Pool,
+    options: H1ConnectionOptions,
+  ) {
+    this.transport = new H1Connection(options, this);
+  }
+
+  onConnected(): void {
+    this.pool.connectionUp(this);
+  }
+
+  onConnectFailed(err: Error, timedOut: boolean): void {
+    this.pool.connectionFailed(this, err, timedOut);
+  }
+
+  onClosed(idleTimeout: boolean): void {
+    this.pool.connectionClosed(this, idleTimeout);
+  }
 }
 
 /**
- * One request on the pool: undici's callback-style dispatch handler plus the pool's bookkeeping
+ * One request on the pool: the exchange its connection runs plus the pool's bookkeeping
  * (pending state, its connection). A class, not closures, so one object per request carries it.
  */
-class H1Attempt implements UpstreamRequest {
+class H1Attempt implements UpstreamRequest, H1Exchange {
   connection: Connection | null = null;
   /** Waiting for a connection (counted in max_pending_requests). */
   pending = false;
-  #abort: ((err?: Error) => void) | null = null;
+  readonly body: Readable | null;
+  readonly chunked: boolean;
+  readonly isHead: boolean;
+  /** Written on its connection (bound), as opposed to queued or waiting for a connect. */
+  #bound = false;
   #aborted = false;
   #finished = false;
 
   constructor(
     readonly pool: H1Pool,
-    readonly spec: UpstreamRequestSpec,
+    spec: UpstreamRequestSpec,
     readonly handler: UpstreamHandler,
-  ) {}
+    readonly head: string,
+  ) {
+    this.body = spec.body;
+    this.chunked = spec.body !== null && spec.headers['content-length'] === undefined;
+    this.isHead = spec.method === 'HEAD';
+  }
 
   abort(): void {
     if (this.#finished || this.#aborted) return;
     this.#aborted = true;
-    if (this.connection === null) {
+    const cx = this.connection;
+    if (cx === null) {
       // Still queued: drop it; nothing was sent.
       this.#finished = true;
       this.pool.cancel(this);
       return;
     }
-    this.#abort?.(new Error('local reset'));
+    if (!this.#bound) {
+      // Its connection is still being established: nothing was sent either.
+      this.#finished = true;
+      this.pool.abandon(this);
+      return;
+    }
+    cx.transport.reset();
   }
 
   /** Fails the request on the next tick (the router gets the attempt object first). */
@@ -336,32 +356,29 @@ class H1Attempt implements UpstreamRequest {
     if (!this.#aborted) this.handler.onError(reason, detail);
   }
 
-  onConnect(abort: (err?: Error) => void): void {
-    this.#abort = abort;
+  // --- H1Exchange: called by the connection ---
+
+  onBound(localAddress: string): void {
+    this.#bound = true;
     this.pool.bound(this);
-    if (this.#aborted) abort(new Error('local reset'));
+    this.handler.onConnected(localAddress);
   }
 
-  onUpgrade(): void {
-    this.onError(new Error('unexpected upgrade'));
+  onResponseHeaders(status: number, headers: Record<string, string | string[]>, resume: () => void): boolean {
+    return this.handler.onHeaders(status, headers, resume);
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    if (statusCode < 200) return true; // 1xx informational: wait for the final response
-    return this.handler.onHeaders(statusCode, rawHeadersToObject(rawHeaders), resume);
-  }
-
-  onData(chunk: Buffer): boolean {
+  onResponseData(chunk: Buffer): boolean {
     return this.handler.onData(chunk);
   }
 
-  onComplete(trailers: Buffer[] | null): void {
+  onResponseEnd(trailers: Record<string, string | string[]> | null): void {
     this.#finished = true;
     this.#done();
-    this.handler.onEnd(trailers && trailers.length ? rawHeadersToObject(trailers) : null);
+    this.handler.onEnd(trailers);
   }
 
-  onError(err: Error): void {
+  onFailure(err: Error): void {
     this.pool.endPending(this, false);
     if (this.#finished) {
       this.#done();
