@@ -1,0 +1,214 @@
+import type { Resource } from '../api/resource/resource.js';
+import type { DestinationRule, Gateway, KubeGateway, KubeGRPCRoute, KubeHTTPRoute, ReferenceGrant, ServiceEntry, Sidecar, VirtualService } from './config-types.js';
+import { groupOf } from './config-types.js';
+import { compareHostSpecificity, hostSubsetOf, hostsIntersect, resolveShortName } from './host.js';
+import { selectorMatches } from './labels.js';
+import { DEFAULT_MESH_CONFIG, type MeshConfig } from './mesh-config.js';
+import type { Proxy } from './proxy.js';
+import type { Endpoint, Service } from './service.js';
+
+export interface PushContextInput {
+  /** Accepted configuration (Istio, Gateway API and Kubernetes kinds) from the config store. */
+  readonly configs: readonly Resource[];
+  /** Services and endpoints from the service registry (Kubernetes YAML, ServiceEntry, local platform). */
+  readonly services: readonly Service[];
+  readonly endpoints: readonly Endpoint[];
+  readonly mesh?: MeshConfig;
+  /** Reported as the xDS version_info of what is built from this snapshot. */
+  readonly version?: string;
+}
+
+/** The name a VirtualService's `gateways` uses for sidecars. */
+export const MESH_GATEWAY = 'mesh';
+
+/**
+ * The frozen snapshot translation reads: configuration plus registry, indexed once per change
+ * (Istio's PushContext). Nothing here changes after construction; a change builds a new one.
+ * Every query answers as Istio would, including visibility (exportTo) and precedence rules, so
+ * translators stay simple and agree with each other.
+ */
+export class PushContext {
+  readonly version: string;
+  readonly mesh: MeshConfig;
+  /** Every service, sorted by hostname then namespace (deterministic output). */
+  readonly services: readonly Service[];
+  readonly virtualServices: readonly VirtualService[];
+  readonly destinationRules: readonly DestinationRule[];
+  readonly gateways: readonly Gateway[];
+  readonly sidecars: readonly Sidecar[];
+  readonly serviceEntries: readonly ServiceEntry[];
+  readonly kubeGateways: readonly KubeGateway[];
+  readonly httpRoutes: readonly KubeHTTPRoute[];
+  readonly grpcRoutes: readonly KubeGRPCRoute[];
+  readonly referenceGrants: readonly ReferenceGrant[];
+  /** Every other resource by kind (EnvoyFilter, PeerAuthentication, Telemetry, ConfigMap …). */
+  readonly others: ReadonlyMap<string, readonly Resource[]>;
+
+  readonly #serviceByHost = new Map<string, Service>();
+  readonly #endpoints = new Map<string, Endpoint[]>();
+
+  constructor(input: PushContextInput) {
+    this.version = input.version ?? '1';
+    this.mesh = input.mesh ?? DEFAULT_MESH_CONFIG;
+    this.services = [...input.services].sort((a, b) => cmp(a.hostname, b.hostname) || cmp(a.namespace, b.namespace));
+    // Two services with one hostname: the oldest wins, as in Istio (then the first by namespace).
+    const byAge = [...this.services].sort((a, b) => cmp(a.creationTimestamp ?? '', b.creationTimestamp ?? ''));
+    for (const s of byAge) if (!this.#serviceByHost.has(s.hostname)) this.#serviceByHost.set(s.hostname, s);
+    for (const e of input.endpoints) {
+      const key = endpointKey(e.hostname, e.servicePort);
+      let list = this.#endpoints.get(key);
+      if (list === undefined) this.#endpoints.set(key, (list = []));
+      list.push(e);
+    }
+
+    const byKind = new Map<string, Resource[]>();
+    const istio: Record<string, Resource[]> = {};
+    const kube: Record<string, Resource[]> = {};
+    // Oldest first, then namespace/name: Istio's order for merging and conflict resolution.
+    const ordered = [...input.configs].sort(
+      (a, b) =>
+        cmp(a.metadata.creationTimestamp ?? '', b.metadata.creationTimestamp ?? '') ||
+        cmp(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
+        cmp(a.metadata.name ?? '', b.metadata.name ?? ''),
+    );
+    for (const r of ordered) {
+      const group = groupOf(r);
+      const bucket = group === 'networking.istio.io' ? istio : group === 'gateway.networking.k8s.io' ? kube : null;
+      if (bucket !== null) (bucket[r.kind] ??= []).push(r);
+      else {
+        let list = byKind.get(r.kind);
+        if (list === undefined) byKind.set(r.kind, (list = []));
+        list.push(r);
+      }
+    }
+    const take = <T>(bucket: Record<string, Resource[]>, kind: string): T[] => (bucket[kind] ?? []) as unknown as T[];
+    this.virtualServices = take<VirtualService>(istio, 'VirtualService');
+    this.destinationRules = take<DestinationRule>(istio, 'DestinationRule');
+    this.gateways = take<Gateway>(istio, 'Gateway');
+    this.sidecars = take<Sidecar>(istio, 'Sidecar');
+    this.serviceEntries = take<ServiceEntry>(istio, 'ServiceEntry');
+    for (const kind of ['WorkloadEntry', 'WorkloadGroup', 'EnvoyFilter']) if (istio[kind] !== undefined) byKind.set(kind, istio[kind]!);
+    this.kubeGateways = take<KubeGateway>(kube, 'Gateway');
+    this.httpRoutes = take<KubeHTTPRoute>(kube, 'HTTPRoute');
+    this.grpcRoutes = take<KubeGRPCRoute>(kube, 'GRPCRoute');
+    this.referenceGrants = take<ReferenceGrant>(kube, 'ReferenceGrant');
+    if (kube.GatewayClass !== undefined) byKind.set('GatewayClass', kube.GatewayClass);
+    this.others = byKind;
+  }
+
+  /** The service with this exact hostname (FQDN or ServiceEntry host). */
+  serviceForHostname(hostname: string): Service | undefined {
+    return this.#serviceByHost.get(hostname);
+  }
+
+  /** Services a proxy in `namespace` may see (each service's exportTo). */
+  servicesVisibleTo(namespace: string): Service[] {
+    return this.services.filter((s) => this.#exported(s.exportTo.length > 0 ? s.exportTo : this.mesh.defaultServiceExportTo, s.namespace, namespace));
+  }
+
+  /** Endpoints of one service port (by service port number), in registry order. */
+  endpointsOf(hostname: string, servicePort: number): readonly Endpoint[] {
+    return this.#endpoints.get(endpointKey(hostname, servicePort)) ?? [];
+  }
+
+  /**
+   * VirtualServices that apply to `gateway` (`mesh` for sidecars, `NAMESPACE/NAME` for an Istio
+   * Gateway) and are visible to a proxy in `namespace`. A VirtualService without `gateways`
+   * applies to `mesh` only; names in `gateways` without a namespace are in the VirtualService's.
+   */
+  virtualServicesFor(namespace: string, gateway: string): VirtualService[] {
+    return this.virtualServices.filter((vs) => {
+      const exportTo = vs.spec.exportTo !== undefined && vs.spec.exportTo.length > 0 ? vs.spec.exportTo : this.mesh.defaultVirtualServiceExportTo;
+      if (gateway === MESH_GATEWAY && !this.#exported(exportTo, vs.metadata.namespace, namespace)) return false;
+      const gateways = vs.spec.gateways !== undefined && vs.spec.gateways.length > 0 ? vs.spec.gateways : [MESH_GATEWAY];
+      return gateways.some((g) => qualifyGatewayName(g, vs.metadata.namespace) === gateway);
+    });
+  }
+
+  /**
+   * The DestinationRule for `hostname` as seen from a proxy in `proxyNamespace`, Istio's
+   * precedence: a visible rule in the proxy's namespace, else one in the service's namespace,
+   * else one in the root namespace; within a namespace the most specific host wins (exact
+   * before wildcard), then the oldest.
+   */
+  destinationRuleFor(proxyNamespace: string, hostname: string): DestinationRule | undefined {
+    const service = this.serviceForHostname(hostname);
+    const namespaces = [proxyNamespace, service?.namespace, this.mesh.rootNamespace].filter((n): n is string => n !== undefined);
+    for (const ns of new Set(namespaces)) {
+      let best: DestinationRule | undefined;
+      let bestHost = '';
+      for (const dr of this.destinationRules) {
+        if (dr.metadata.namespace !== ns) continue;
+        const exportTo = dr.spec.exportTo !== undefined && dr.spec.exportTo.length > 0 ? dr.spec.exportTo : this.mesh.defaultDestinationRuleExportTo;
+        if (!this.#exported(exportTo, ns, proxyNamespace)) continue;
+        const drHost = resolveShortName(dr.spec.host ?? '', ns, this.mesh.domainSuffix);
+        if (!hostSubsetOf(hostname, drHost)) continue;
+        if (best === undefined || compareHostSpecificity(drHost, bestHost) < 0) {
+          best = dr;
+          bestHost = drHost;
+        }
+      }
+      if (best !== undefined) return best;
+    }
+    return undefined;
+  }
+
+  /** Istio Gateways whose selector matches a router proxy's labels (any namespace, as PILOT_SCOPE_GATEWAY_TO_NAMESPACE=false). */
+  gatewaysFor(proxy: Proxy): Gateway[] {
+    return this.gateways.filter((g) => g.spec.selector !== undefined && selectorMatches(g.spec.selector, proxy.labels));
+  }
+
+  /**
+   * The Sidecar resource scoping `proxy`: one in its namespace whose workloadSelector matches,
+   * else its namespace's one without a selector, else the root namespace's one without a
+   * selector; undefined when none (the proxy sees everything visible to it).
+   */
+  sidecarFor(proxy: Proxy): Sidecar | undefined {
+    const inNs = this.sidecars.filter((s) => s.metadata.namespace === proxy.namespace);
+    const selected = inNs.find((s) => s.spec.workloadSelector?.labels !== undefined && selectorMatches(s.spec.workloadSelector.labels, proxy.labels));
+    if (selected !== undefined) return selected;
+    const nsDefault = inNs.find((s) => s.spec.workloadSelector === undefined);
+    if (nsDefault !== undefined) return nsDefault;
+    return this.sidecars.find((s) => s.metadata.namespace === this.mesh.rootNamespace && s.spec.workloadSelector === undefined);
+  }
+
+  /** Resources of any other kind (EnvoyFilter, PeerAuthentication, WorkloadEntry, ConfigMap …), oldest first. */
+  ofKind(kind: string): readonly Resource[] {
+    return this.others.get(kind) ?? [];
+  }
+
+  /** Services whose hostname a (possibly wildcard) host from config names, most specific first. */
+  servicesMatching(host: string, visibleTo: string): Service[] {
+    return this.servicesVisibleTo(visibleTo).filter((s) => hostsIntersect(host, s.hostname));
+  }
+
+  /** exportTo semantics: `*` everyone, `.` the owner's namespace, `~` no one, else listed namespaces. */
+  #exported(exportTo: readonly string[], owner: string, viewer: string): boolean {
+    for (const e of exportTo) {
+      if (e === '*' || e === viewer) return true;
+      if (e === '.' && owner === viewer) return true;
+    }
+    return false;
+  }
+}
+
+/** `NAMESPACE/NAME` for a gateway reference as written in a VirtualService in `namespace` (`mesh` stays). */
+export function qualifyGatewayName(ref: string, namespace: string): string {
+  if (ref === MESH_GATEWAY || ref.includes('/')) return ref;
+  // Istio also accepts `name.namespace.svc.cluster.local` style gateway names (deprecated): keep the first label as name.
+  const dot = ref.indexOf('.');
+  if (dot > 0) {
+    const rest = ref.slice(dot + 1);
+    const ns = rest.split('.')[0]!;
+    return `${ns}/${ref.slice(0, dot)}`;
+  }
+  return `${namespace}/${ref}`;
+}
+
+function endpointKey(hostname: string, port: number): string {
+  return `${hostname}|${port}`;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
