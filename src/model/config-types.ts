@@ -1,43 +1,21 @@
-import type { IDestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1/DestinationRule';
-import type { IGateway } from '@kubernetes-models/istio/networking.istio.io/v1/Gateway';
-import type { IServiceEntry } from '@kubernetes-models/istio/networking.istio.io/v1/ServiceEntry';
-import type { ISidecar } from '@kubernetes-models/istio/networking.istio.io/v1/Sidecar';
-import type { IVirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/VirtualService';
-import type { IWorkloadEntry } from '@kubernetes-models/istio/networking.istio.io/v1/WorkloadEntry';
-import type { IGatewaySpec } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GatewaySpec';
-import type { IHTTPRouteSpec } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRouteSpec';
-import type { IGRPCRouteSpec } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GRPCRouteSpec';
-import type { IReferenceGrantSpec } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/ReferenceGrantSpec';
+import type { DestinationRuleSpec, GatewaySpec, ServiceEntrySpec, SidecarSpec, VirtualServiceSpec, WorkloadEntrySpec } from './istio-networking-api.js';
+import type { KubeGatewaySpec, KubeGRPCRouteSpec, KubeHTTPRouteSpec, ReferenceGrantSpec } from './gateway-api.js';
 import type { ObjectMeta, Resource } from '../api/resource/resource.js';
 
 /**
- * Typed views of the resources translation reads. The spec types come from the CRD schemas
- * (@kubernetes-models/*, type-only imports), so they match what schema validation accepted;
- * the resources themselves stay plain data.
+ * Typed views of the resources translation reads (specs in istio-networking-api.ts and
+ * gateway-api.ts); the resources themselves stay plain data, validated against the CRD schemas.
  */
 export interface Config<Spec> extends Resource {
   readonly metadata: ObjectMeta & { readonly name: string; readonly namespace: string };
   readonly spec: Spec;
 }
 
-export type VirtualServiceSpec = NonNullable<IVirtualService['spec']>;
-export type HTTPRoute = NonNullable<VirtualServiceSpec['http']>[number];
-export type HTTPMatchRequest = NonNullable<HTTPRoute['match']>[number];
-export type HTTPRouteDestination = NonNullable<HTTPRoute['route']>[number];
-export type TCPRoute = NonNullable<VirtualServiceSpec['tcp']>[number];
-export type TLSRoute = NonNullable<VirtualServiceSpec['tls']>[number];
-export type DestinationRuleSpec = NonNullable<IDestinationRule['spec']>;
-export type TrafficPolicy = NonNullable<DestinationRuleSpec['trafficPolicy']>;
-export type Subset = NonNullable<DestinationRuleSpec['subsets']>[number];
-export type GatewaySpec = NonNullable<IGateway['spec']>;
-export type GatewayServer = NonNullable<GatewaySpec['servers']>[number];
-export type ServiceEntrySpec = NonNullable<IServiceEntry['spec']>;
-export type WorkloadEntrySpec = NonNullable<IWorkloadEntry['spec']>;
-export type SidecarSpec = NonNullable<ISidecar['spec']>;
-export type KubeGatewaySpec = IGatewaySpec;
-export type KubeHTTPRouteSpec = IHTTPRouteSpec;
-export type KubeGRPCRouteSpec = IGRPCRouteSpec;
-export type ReferenceGrantSpec = IReferenceGrantSpec;
+export type {
+  DestinationRuleSpec, GatewayServer, GatewaySpec, HTTPMatchRequest, HTTPRoute, HTTPRouteDestination, ServiceEntrySpec,
+  SidecarSpec, Subset, TCPRoute, TLSRoute, TrafficPolicy, VirtualServiceSpec, WorkloadEntrySpec,
+} from './istio-networking-api.js';
+export type { KubeGatewaySpec, KubeGRPCRouteSpec, KubeHTTPRouteSpec, ReferenceGrantSpec } from './gateway-api.js';
 
 export type VirtualService = Config<VirtualServiceSpec>;
 export type DestinationRule = Config<DestinationRuleSpec>;
