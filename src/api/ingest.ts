@@ -5,6 +5,7 @@ import { Messages } from './problems/messages.js';
 import { hasErrors, problem, type Problem } from './problems/problem.js';
 import { resourceRef, type Resource } from './resource/resource.js';
 import { validateSchema } from './schema/validate-schema.js';
+import { validateSemantics } from './validation/validate-semantics.js';
 import { loadYaml, siteOf, type LoadedResource } from './yaml/load-yaml.js';
 
 export interface IngestOptions {
@@ -18,17 +19,18 @@ export interface IngestOptions {
 export interface IngestResult {
   /** Resources with no Error-level problem, in file order, namespace defaulted. */
   readonly accepted: LoadedResource[];
-  /** Resources refused: unknown kind or version, or schema errors. */
+  /** Resources refused: unknown kind or version, schema errors, or Error-level semantic problems. */
   readonly rejected: LoadedResource[];
   /** Every problem, syntax and envelope first, then per resource in file order. */
   readonly problems: Problem[];
 }
 
 /**
- * The first half of ingest: text → resources that are known kinds and match their schemas. Each
- * document stands alone: one that does not parse, names an unknown kind or breaks its schema is
- * refused with its problems, and every other document in the same file is still accepted.
- * Semantic validation (Istio's webhook rules) and cross-resource analysis run on `accepted`.
+ * The first half of ingest: text → resources that are known kinds, match their schemas and pass
+ * Istio's semantic validation (its webhook rules). Each document stands alone: one that does not
+ * parse, names an unknown kind, breaks its schema or fails a webhook rule is refused with its
+ * problems, and every other document in the same file is still accepted. Webhook warnings
+ * (IST0133) are reported and the resource is accepted. Cross-resource analysis runs on `accepted`.
  */
 export async function ingestYaml(text: string, options: IngestOptions = {}): Promise<IngestResult> {
   const registry = options.registry ?? MESH_KINDS;
@@ -52,6 +54,8 @@ export async function ingestYaml(text: string, options: IngestOptions = {}): Pro
     const namespaced = { ...item, resource: withNamespace(resource, info.namespaced, defaultNamespace) };
     const ref = resourceRef(namespaced.resource, info.namespaced);
     const problems = await validateSchema(namespaced, info, version, ref);
+    // Semantic rules assume the schema's types, so they run only on resources that match it.
+    if (!hasErrors(problems)) problems.push(...validateSemantics(namespaced, ref));
     result.problems.push(...problems);
     (hasErrors(problems) ? result.rejected : result.accepted).push(namespaced);
   }

@@ -32,6 +32,24 @@ const SEED_MISTAKES: Record<string, string[]> = {
   'L4797-envoyfilter-api-header-filter.yaml': [
     'Error [TSM0002] (EnvoyFilter default/api-header-filter L4797-envoyfilter-api-header-filter.yaml:2) no matches for kind "EnvoyFilter" in version "networking.istio.io/v1" (served versions: networking.istio.io/v1alpha3)',
   ],
+  // Istio's webhook rules (src/api/validation). An HTTPS server terminates TLS, so it needs `tls`
+  // settings; the guide shows the port alone (guide line 1880).
+  'L1871-gateway-egress-gateway.yaml': [
+    'Error [IST0106] (Gateway istio-system/egress-gateway L1871-gateway-egress-gateway.yaml:11) Schema validation error: server must have TLS settings for HTTPS/TLS protocols',
+  ],
+  // DNS resolution without endpoints resolves the hosts themselves, so a wildcard host cannot be
+  // used with it; Istio wants `resolution: NONE` here (guide line 4213).
+  'L4207-serviceentry-google-apis.yaml': [
+    'Error [IST0106] (ServiceEntry default/google-apis L4207-serviceentry-google-apis.yaml:8) Schema validation error: hosts must be FQDN if no endpoints are provided for resolution mode DNS',
+  ],
+  // Sidecar egress hosts are `namespace/FQDN`; short names are refused (guide lines 4479, 4499, 4500).
+  'L4468-sidecar-api-sidecar.yaml': [
+    'Error [IST0106] (Sidecar production/api-sidecar L4468-sidecar-api-sidecar.yaml:13) Schema validation error: short names (non FQDN) are not allowed',
+  ],
+  'L4488-sidecar-frontend-sidecar.yaml': [
+    'Error [IST0106] (Sidecar default/frontend-sidecar L4488-sidecar-frontend-sidecar.yaml:13) Schema validation error: short names (non FQDN) are not allowed',
+    'Error [IST0106] (Sidecar default/frontend-sidecar L4488-sidecar-frontend-sidecar.yaml:14) Schema validation error: short names (non FQDN) are not allowed',
+  ],
 };
 
 /**
@@ -45,6 +63,38 @@ const FRAGMENT_MISTAKES: Record<string, string[]> = {
   'L6651-virtualservice-match.yaml': ['spec.http[0].route[0].destination.host'],
   'L6667-virtualservice-match.yaml': ['spec.http[0].route[0].destination.host'],
   'L6682-virtualservice-match.yaml': ['spec.http[0].route[0].destination.host'],
+};
+
+/**
+ * What Istio's webhook rules (src/api/validation) say about fragments, after the schema's
+ * problems. Some are the guide's own mistakes (consecutiveErrors is deprecated, short Sidecar
+ * hosts, the guide's "bad" rule order); some come from fragments that show only the `match` of a
+ * route and leave out where it goes.
+ */
+const DEPRECATED_CONSECUTIVE_ERRORS = 'Schema validation warning: outlier detection consecutive errors is deprecated, use consecutiveGatewayErrors or consecutive5xxErrors instead';
+const NO_ACTION = 'HTTP route, redirect or direct_response is required';
+const SHORT_NAME = 'short names (non FQDN) are not allowed';
+const FRAGMENT_SEMANTICS: Record<string, string[]> = {
+  'L2405-destinationrule-trafficPolicy.yaml': [DEPRECATED_CONSECUTIVE_ERRORS],
+  'L2613-destinationrule-trafficPolicy.yaml': [DEPRECATED_CONSECUTIVE_ERRORS],
+  'L2669-destinationrule-spec.yaml': [DEPRECATED_CONSECUTIVE_ERRORS],
+  'L3762-virtualservice-http.yaml': [NO_ACTION],
+  'L3776-virtualservice-http.yaml': [NO_ACTION, NO_ACTION],
+  // The guide's "bad" order: Istio reports the two rules that repeat earlier matches.
+  'L3911-virtualservice-match.yaml': [
+    NO_ACTION,
+    NO_ACTION,
+    NO_ACTION,
+    'VirtualService rule #2 not used (all matches used by prior rules).',
+    'VirtualService rule #2 match #0 is not used (duplicate/overlapping match in rule #1).',
+    NO_ACTION,
+    'VirtualService rule #3 not used (all matches used by prior rules).',
+    'VirtualService rule #3 match #0 is not used (duplicate/overlapping match in rule #0).',
+  ],
+  'L4542-sidecar-egress.yaml': [SHORT_NAME],
+  'L4580-sidecar-egress.yaml': [SHORT_NAME, SHORT_NAME],
+  'L4660-sidecar-egress.yaml': [SHORT_NAME, SHORT_NAME],
+  'L6602-virtualservice-match.yaml': [NO_ACTION],
 };
 
 const yamlFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
@@ -115,7 +165,7 @@ describe('seed guide: fragments, placed where the guide says they go', () => {
       const fragment: unknown = parse(text);
       const resource = embed(base, where === '(root)' ? [] : parseFieldPath(where), fragment);
       const result = await ingestYaml(stringify(resource), { file });
-      const want = (FRAGMENT_MISTAKES[file] ?? []).map((path) => `${path}: Required value`);
+      const want = [...(FRAGMENT_MISTAKES[file] ?? []).map((path) => `${path}: Required value`), ...(FRAGMENT_SEMANTICS[file] ?? [])];
       assert.deepEqual(result.problems.map((p) => p.message.replace(/^Schema validation error: /, '')), want);
     });
   }
