@@ -51,9 +51,10 @@ export class PushContext {
     this.version = input.version ?? '1';
     this.mesh = input.mesh ?? DEFAULT_MESH_CONFIG;
     this.services = [...input.services].sort((a, b) => cmp(a.hostname, b.hostname) || cmp(a.namespace, b.namespace));
-    // Two services with one hostname: the oldest wins, as in Istio (then the first by namespace).
-    const byAge = [...this.services].sort((a, b) => cmp(a.creationTimestamp ?? '', b.creationTimestamp ?? ''));
-    for (const s of byAge) if (!this.#serviceByHost.has(s.hostname)) this.#serviceByHost.set(s.hostname, s);
+    // Two services with one hostname: a Kubernetes Service beats a ServiceEntry (no "domain
+    // squatting" on a Service's name), then the oldest wins, as in Istio's initServiceRegistry.
+    const byPrecedence = [...this.services].sort((a, b) => kubeFirst(a, b) || compareByCreation(a, b));
+    for (const s of byPrecedence) if (!this.#serviceByHost.has(s.hostname)) this.#serviceByHost.set(s.hostname, s);
     for (const e of input.endpoints) {
       const key = endpointKey(e.hostname, e.servicePort);
       let list = this.#endpoints.get(key);
@@ -101,14 +102,27 @@ export class PushContext {
     return this.#serviceByHost.get(hostname);
   }
 
-  /** Services a proxy in `namespace` may see (each service's exportTo). */
+  /**
+   * Services a proxy in `namespace` may see (each service's exportTo, else the mesh default), as
+   * Istio's servicesExportedToNamespace: every visible one, so a hostname defined in several
+   * namespaces appears once per namespace. Choosing one per hostname is the SidecarScope's job.
+   */
   servicesVisibleTo(namespace: string): Service[] {
     return this.services.filter((s) => this.#exported(s.exportTo.length > 0 ? s.exportTo : this.mesh.defaultServiceExportTo, s.namespace, namespace));
   }
 
-  /** Endpoints of one service port (by service port number), in registry order. */
-  endpointsOf(hostname: string, servicePort: number): readonly Endpoint[] {
-    return this.#endpoints.get(endpointKey(hostname, servicePort)) ?? [];
+  /**
+   * Endpoints of one service port (by service port number), in registry order. Istio keys
+   * endpoints by hostname and namespace: pass the namespace of the service the proxy uses for the
+   * hostname to get only its endpoints. Without it, when services with this hostname in several
+   * namespaces all have endpoints, those of the service serviceForHostname picks are returned.
+   */
+  endpointsOf(hostname: string, servicePort: number, namespace?: string): readonly Endpoint[] {
+    const all = this.#endpoints.get(endpointKey(hostname, servicePort)) ?? [];
+    if (namespace !== undefined) return all.filter((e) => e.namespace === namespace);
+    const owner = this.#serviceByHost.get(hostname);
+    if (owner === undefined || all.every((e) => e.namespace === all[0]!.namespace)) return all;
+    return all.filter((e) => e.namespace === owner.namespace);
   }
 
   /**
@@ -182,8 +196,9 @@ export class PushContext {
     return this.servicesVisibleTo(visibleTo).filter((s) => hostsIntersect(host, s.hostname));
   }
 
-  /** exportTo semantics: `*` everyone, `.` the owner's namespace, `~` no one, else listed namespaces. */
+  /** exportTo semantics: `*` everyone, `~` no one (unless `*` is also listed), `.` the owner's namespace, else listed namespaces. */
   #exported(exportTo: readonly string[], owner: string, viewer: string): boolean {
+    if (exportTo.includes('~') && !exportTo.includes('*')) return false;
     for (const e of exportTo) {
       if (e === '*' || e === viewer) return true;
       if (e === '.' && owner === viewer) return true;
@@ -207,6 +222,19 @@ export function qualifyGatewayName(ref: string, namespace: string): string {
 
 function endpointKey(hostname: string, port: number): string {
   return `${hostname}|${port}`;
+}
+
+/** Kubernetes Services before ServiceEntries (and other sources). */
+function kubeFirst(a: Service, b: Service): number {
+  return (a.source.kind === 'Service' ? 0 : 1) - (b.source.kind === 'Service' ? 0 : 1);
+}
+
+/**
+ * Istio's SortServicesByCreationTime: oldest first, then by namespace (Istio compares the service
+ * name first, which for one hostname is the same), then by resource name to stay deterministic.
+ */
+function compareByCreation(a: Service, b: Service): number {
+  return cmp(a.creationTimestamp ?? '', b.creationTimestamp ?? '') || cmp(a.namespace, b.namespace) || cmp(a.source.name, b.source.name);
 }
 
 function cmp(a: string, b: string): number {

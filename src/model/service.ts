@@ -60,6 +60,7 @@ export interface Locality {
 export interface Endpoint {
   /** The service this endpoint belongs to. */
   readonly hostname: string;
+  /** That service's namespace (Istio keys endpoints by hostname and namespace). */
   readonly namespace: string;
   /** The service port's name and number this endpoint serves. */
   readonly servicePortName: string;
@@ -68,7 +69,14 @@ export interface Endpoint {
   readonly address: string;
   readonly port: number;
   readonly labels: Readonly<Record<string, string>>;
+  /** The workload's identity as a SPIFFE URI (`spiffe://cluster.local/ns/default/sa/reviews`), as Istio's IstioEndpoint.ServiceAccount. */
   readonly serviceAccount?: string;
+  /**
+   * Istio's TLSMode: `istio` when the workload accepts Istio mTLS (a sidecar-injected pod, labelled
+   * security.istio.io/tlsMode=istio, or a WorkloadEntry with a service account), else `disabled`.
+   * Auto mTLS reads it; unset means `disabled`.
+   */
+  readonly tlsMode?: 'istio' | 'disabled';
   readonly locality?: Locality;
   /** load_balancing_weight; 1 when unset. */
   readonly weight: number;

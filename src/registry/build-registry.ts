@@ -1,0 +1,106 @@
+/**
+ * The service registry built from configuration alone: Kubernetes Services with their
+ * EndpointSlices/Endpoints/Pods, and ServiceEntries with WorkloadEntries, merged as Istio's
+ * aggregate controller merges its Kubernetes and ServiceEntry registries.
+ */
+import type { Resource } from '../api/resource/resource.js';
+import type { MeshConfig } from '../model/mesh-config.js';
+import type { Endpoint, Service } from '../model/service.js';
+import { kubeServiceEndpoints } from './kube-endpoints.js';
+import { convertKubeService } from './kube-services.js';
+import { podWorkloadInstance } from './pods.js';
+import { compareStrings, indexRegistryResources, type RegistryIndex } from './registry-index.js';
+import { convertServiceEntry, serviceEntryEndpoints } from './service-entries.js';
+import { AggregateDiscovery, StaticDiscovery, type ServiceDiscovery } from './service-discovery.js';
+import { kubeServiceWorkloadEntryEndpoints, workloadEntryInstance } from './workload-entries.js';
+import type { WorkloadInstance } from './workload-instance.js';
+
+export interface Registry {
+  /** Sorted by hostname, namespace, then age. */
+  readonly services: Service[];
+  /** Sorted by hostname, namespace, service port, address, port. */
+  readonly endpoints: Endpoint[];
+}
+
+/**
+ * Every service and endpoint the configuration describes, for `new PushContext({configs, services,
+ * endpoints})`. Pure: the same resources in any order give the same result.
+ */
+export function buildRegistry(configs: readonly Resource[], mesh: MeshConfig): Registry {
+  const index = indexRegistryResources(configs);
+  const workloadEntries = index.workloadEntries.map((we) => workloadEntryInstance(we, mesh.trustDomain)).filter((w) => w !== undefined);
+  const aggregate = new AggregateDiscovery([kubeRegistry(index, mesh, workloadEntries), serviceEntryRegistry(index, mesh, workloadEntries)]);
+  return {
+    services: [...aggregate.services()].sort(compareServices),
+    endpoints: [...aggregate.endpoints()].sort(compareEndpoints),
+  };
+}
+
+/** Kubernetes Services and their endpoints, including WorkloadEntries their selectors match. */
+export function kubeRegistry(index: RegistryIndex, mesh: MeshConfig, workloadEntries: readonly WorkloadInstance[]): ServiceDiscovery {
+  const services: Service[] = [];
+  const endpoints: Endpoint[] = [];
+  for (const svc of index.services) {
+    const service = convertKubeService(svc, mesh);
+    services.push(service);
+    endpoints.push(...kubeServiceEndpoints(svc, service, index, mesh.trustDomain));
+    endpoints.push(...kubeServiceWorkloadEntryEndpoints(svc, service, workloadEntries));
+  }
+  return new StaticDiscovery(services, endpoints);
+}
+
+/** ServiceEntries and their endpoints: inline, the host itself (DNS), or selected WorkloadEntries and Pods. */
+export function serviceEntryRegistry(index: RegistryIndex, mesh: MeshConfig, workloadEntries: readonly WorkloadInstance[]): ServiceDiscovery {
+  const pods = index.pods.map((p) => podWorkloadInstance(p, mesh.trustDomain)).filter((w) => w !== undefined);
+  const workloads = [...workloadEntries, ...pods];
+  const services: Service[] = [];
+  const endpoints: Endpoint[] = [];
+  for (const se of index.serviceEntries) {
+    const converted = convertServiceEntry(se);
+    services.push(...converted);
+    endpoints.push(...serviceEntryEndpoints(se, converted, workloads, mesh.trustDomain));
+  }
+  return new StaticDiscovery(services, endpoints);
+}
+
+function compareServices(a: Service, b: Service): number {
+  return (
+    compareStrings(a.hostname, b.hostname) ||
+    compareStrings(a.namespace, b.namespace) ||
+    compareStrings(a.creationTimestamp ?? '', b.creationTimestamp ?? '') ||
+    compareStrings(a.source.kind, b.source.kind) ||
+    compareStrings(a.source.name, b.source.name)
+  );
+}
+
+function compareEndpoints(a: Endpoint, b: Endpoint): number {
+  return (
+    compareStrings(a.hostname, b.hostname) ||
+    compareStrings(a.namespace, b.namespace) ||
+    a.servicePort - b.servicePort ||
+    compareAddresses(a.address, b.address) ||
+    a.port - b.port ||
+    compareStrings(a.workloadName ?? '', b.workloadName ?? '')
+  );
+}
+
+/** IPv4 addresses in numeric order (10.0.0.9 before 10.0.0.10); anything else as text, after them. */
+function compareAddresses(a: string, b: string): number {
+  const av = ipv4Value(a);
+  const bv = ipv4Value(b);
+  if (av !== undefined && bv !== undefined) return av - bv;
+  if (av !== undefined) return -1;
+  if (bv !== undefined) return 1;
+  return compareStrings(a, b);
+}
+
+function ipv4Value(address: string): number | undefined {
+  const parts = address.split('.');
+  if (parts.length !== 4) return undefined;
+  let value = 0;
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p)) return undefined;
+    value = value * 256 + Number(p);
+  }
+  return value;
+}
