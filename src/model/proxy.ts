@@ -1,3 +1,5 @@
+import type { Locality } from './service.js';
+
 /**
  * A connected proxy as the control plane sees it, Istio's model.Proxy: built from the xDS node
  * (id `sidecar~10.0.0.1~reviews-v1-abc.default~default.svc.cluster.local` and metadata).
@@ -17,6 +19,8 @@ export interface Proxy {
   readonly workloadName?: string;
   /** `default.svc.cluster.local`: Istio's DNSDomain, used for short-name virtual host domains. */
   readonly dnsDomain: string;
+  /** The node's locality (xDS Node.locality), for locality-aware load balancing; undefined when unknown. */
+  readonly locality?: Locality;
   /** Everything else the node sent (ISTIO_VERSION, CLUSTER_ID …), as Istio's NodeMetadata. */
   readonly metadata: Readonly<Record<string, unknown>>;
 }

@@ -1,11 +1,15 @@
 import type { Command } from './command.js';
 import { demoCommand } from './demo.js';
 import { proxyCommand } from './proxy.js';
+import { proxyConfigCommand } from './proxy-config.js';
+import { proxyStatusCommand } from './proxy-status.js';
 import { versionCommand } from './version.js';
 
 /** Every `tsmesh` subcommand by name, in the order `tsmesh --help` lists them. */
 export const commands: Record<string, Command> = {
   demo: demoCommand,
   proxy: proxyCommand,
+  'proxy-config': proxyConfigCommand,
+  'proxy-status': proxyStatusCommand,
   version: versionCommand,
 };

@@ -1,22 +1,40 @@
 import v8 from 'node:v8';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from './command.js';
 import { CliError } from '../cli-error.js';
 import { flagHelp, parseFlags } from '../flags.js';
 import type { FlagSpec } from '../flags.js';
 import { BootstrapError } from '../../proxy/config/load-bootstrap.js';
 import { ProxyServer } from '../../proxy/proxy-server.js';
+import { buildBootstrap, parseLabels } from '../../xds/agent/build-bootstrap.js';
+import type { AgentConfig } from '../../xds/agent/build-bootstrap.js';
+import { TSMESH_VERSION } from '../../version.js';
 
 const FLAGS: readonly FlagSpec[] = [
   { name: 'bootstrap', short: 'c', kind: 'string', help: 'Envoy v3 Bootstrap, YAML or JSON (Envoy: --config-path)' },
   { name: 'admin-port', kind: 'number', help: "Override the bootstrap's admin port (0: any free port)" },
   { name: 'drain-time-s', kind: 'number', help: 'Seconds draining listeners keep their connections (default 5)' },
+  { name: 'discovery-address', kind: 'string', help: 'sidecar|router: HOST:PORT of the control plane\'s ADS server (default 127.0.0.1:15010)' },
+  { name: 'namespace', short: 'n', kind: 'string', help: 'sidecar|router: the workload\'s namespace (default "default")' },
+  { name: 'labels', kind: 'string', help: 'sidecar|router: the workload\'s labels, k=v,k2=v2' },
+  { name: 'service-account', kind: 'string', help: 'sidecar|router: the workload\'s service account (default "default")' },
+  { name: 'ip', kind: 'string', help: 'sidecar|router: the workload\'s IP (default 127.0.0.1)' },
+  { name: 'name', kind: 'string', help: 'sidecar|router: the pod name proxy-status shows (default APP-PID)' },
+  { name: 'interception-mode', kind: 'string', help: 'sidecar|router: REDIRECT (default), TPROXY or NONE' },
   { name: 'help', short: 'h', kind: 'boolean', help: 'Show this help' },
 ];
 
 const HELP = `Usage: tsmesh proxy --bootstrap FILE [flags]
+       tsmesh proxy sidecar|router --discovery-address HOST:PORT --namespace NS --labels k=v,... [flags]
 
 Runs an Envoy-compatible proxy from an Envoy v3 bootstrap: static listeners, clusters and
 secrets, and dynamic ones over ADS from the control plane named in dynamic_resources.
+
+With sidecar or router it is Istio's pilot-agent: it builds the bootstrap itself (node id
+TYPE~IP~POD.NS~NS.svc.cluster.local with Istio's node metadata, LDS and CDS over ADS from
+--discovery-address, admin on --admin-port, default 15000) and runs the proxy with it.
 
 Flags:
 ${flagHelp(FLAGS)}`;
@@ -24,13 +42,18 @@ ${flagHelp(FLAGS)}`;
 export const proxyCommand: Command = {
   summary: 'Run the data-plane proxy from an Envoy v3 bootstrap',
   async run(argv) {
-    const { values } = parseFlags('proxy', argv, FLAGS);
+    const { values, positional } = parseFlags('proxy', argv, FLAGS);
     if (values['help']) {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
+    const mode = positional[0];
+    if (mode !== undefined && mode !== 'sidecar' && mode !== 'router') throw new CliError(`tsmesh proxy: unknown proxy type "${mode}" (sidecar or router)\n\n${HELP}`);
+    if (mode !== undefined && values['bootstrap'] !== undefined) throw new CliError(`tsmesh proxy ${mode}: --bootstrap cannot be combined with ${mode}`);
+    // pilot-agent writes its bootstrap to a file (envoy-rev.json) and starts Envoy on it: the same here.
+    const agentFile = mode !== undefined ? writeAgentBootstrap(mode, values) : undefined;
     // Envoy's own spelling, so existing scripts work: -c FILE / --config-path FILE.
-    const file = values['bootstrap'] as string | undefined;
+    const file = agentFile ?? (values['bootstrap'] as string | undefined);
     if (!file) throw new CliError(`tsmesh proxy: --bootstrap FILE is required\n\n${HELP}`);
     const adminPort = values['admin-port'] as number | undefined;
     if (adminPort !== undefined && !(Number.isInteger(adminPort) && adminPort >= 0 && adminPort <= 65535)) {
@@ -79,4 +102,45 @@ export const proxyCommand: Command = {
 /** `127.0.0.1:15000`, `[::1]:15000`. */
 function hostPort(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** pilot-agent: flags → Istio's bootstrap, written to a temp file removed when the process exits. */
+function writeAgentBootstrap(type: 'sidecar' | 'router', values: Record<string, unknown>): string {
+  const fail = (m: string): never => {
+    throw new CliError(`tsmesh proxy ${type}: ${m}`);
+  };
+  let labels: Record<string, string> = {};
+  try {
+    labels = parseLabels((values['labels'] as string | undefined) ?? '');
+  } catch (err) {
+    fail(`--labels: ${(err as Error).message}`);
+  }
+  const mode = (values['interception-mode'] as string | undefined) ?? 'REDIRECT';
+  if (mode !== 'REDIRECT' && mode !== 'TPROXY' && mode !== 'NONE') fail(`--interception-mode must be REDIRECT, TPROXY or NONE, got "${mode}"`);
+  const namespace = (values['namespace'] as string | undefined) ?? 'default';
+  const app = labels['app'] ?? (type === 'router' ? 'istio-ingressgateway' : 'sidecar');
+  const config: AgentConfig = {
+    type,
+    discoveryAddress: (values['discovery-address'] as string | undefined) ?? '127.0.0.1:15010',
+    namespace,
+    podName: (values['name'] as string | undefined) ?? `${app}-${process.pid}`,
+    labels,
+    serviceAccount: (values['service-account'] as string | undefined) ?? 'default',
+    ips: [(values['ip'] as string | undefined) ?? '127.0.0.1'],
+    // Istio's admin port unless --admin-port overrides it (applied by ProxyServer).
+    adminPort: 15000,
+    interceptionMode: mode as 'REDIRECT' | 'TPROXY' | 'NONE',
+    istioVersion: TSMESH_VERSION,
+  };
+  let bootstrap: Record<string, unknown> = {};
+  try {
+    bootstrap = buildBootstrap(config);
+  } catch (err) {
+    fail(`--discovery-address: ${(err as Error).message}`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'tsmesh-agent-'));
+  const file = join(dir, 'envoy-rev.json');
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(file, `${JSON.stringify(bootstrap, null, 2)}\n`);
+  return file;
 }

@@ -44,6 +44,9 @@ export const ENVOY_PROTO_FILES: readonly string[] = [
   'envoy/extensions/filters/http/header_to_metadata/v3/header_to_metadata.proto',
   'envoy/extensions/filters/http/ext_authz/v3/ext_authz.proto',
   'envoy/extensions/filters/http/grpc_stats/v3/config.proto',
+  // Retry extensions Istio's route retry policies name (previous_hosts, previous_priorities).
+  'envoy/extensions/retry/host/previous_hosts/v3/previous_hosts.proto',
+  'envoy/extensions/retry/priority/previous_priorities/v3/previous_priorities_config.proto',
   // Upstream protocol options, request ids, access logs, tracing.
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
   'envoy/extensions/request_id/uuid/v3/uuid.proto',

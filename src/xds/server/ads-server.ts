@@ -1,0 +1,288 @@
+/**
+ * Envoy's AggregatedDiscoveryService.StreamAggregatedResources, state of the world (Istio's
+ * pilot/pkg/xds ads.go): one gRPC stream per proxy carrying every type. The first request's node
+ * identifies the proxy; each request is ACK, NACK, stale or a (re)subscription (see
+ * watched-resource.ts) and only initial requests and subscription changes get an answer; pushes
+ * come from `pushConnection`, which sends only the types whose resources changed.
+ *
+ * Resources come from an injected ProxyGenerator, called at most once per connection per
+ * PushContext. Types are answered in Istio's push order (CDS, EDS, LDS, RDS, SDS).
+ */
+import { randomBytes } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { ADS_SERVICE_DEFINITION, decodeRequest, encodeResponse, ENDPOINT_TYPE_URL } from '../ads-protocol.js';
+import type { DiscoveryRequestJson } from '../ads-protocol.js';
+import { encodeAny } from '../proto/proto-json.js';
+import type { AnyMessage } from '../proto/proto-json.js';
+import type { PushContext } from '../../model/push-context.js';
+import type { EnvoyJson, ProxyGenerator, ProxyResources } from '../../translate/generated.js';
+import { systemClock } from './clock.js';
+import type { Clock } from './clock.js';
+import { canonicalJson, Connection } from './connection.js';
+import type { SentResource } from './connection.js';
+import { proxyDisplayId, proxyFromNode } from './proxy-from-node.js';
+import { placeholderFor, RESOURCE_TYPES, resourceName, resourceType } from './resource-types.js';
+import type { ResourceType } from './resource-types.js';
+import { applyRequest, classifyRequest } from './watched-resource.js';
+
+/** What changed, Istio's PushRequest reduced to what SotW needs. */
+export interface PushChange {
+  /** Config changed: every type may differ. False: only endpoints changed (EDS only). */
+  readonly full: boolean;
+  /** For an endpoint-only change, the service hostnames whose endpoints changed (all when absent). */
+  readonly endpointsOnlyFor?: readonly string[];
+  /** Send every watched type even when unchanged (`/debug/adsz?push=true`). */
+  readonly forced?: boolean;
+}
+
+export interface AdsServerOptions {
+  readonly generator: ProxyGenerator;
+  readonly clock?: Clock;
+  /** Connection, NACK and error lines; dropped by default. */
+  readonly log?: (line: string) => void;
+}
+
+export class AdsServer {
+  /** Identified connections (first request processed), in connection order. */
+  readonly connections = new Set<Connection>();
+  readonly #generator: ProxyGenerator;
+  readonly #clock: Clock;
+  readonly #log: (line: string) => void;
+  readonly #noncePrefix = randomBytes(4).toString('hex');
+  #nonceSeq = 0;
+  #connSeq = 0;
+  #push: PushContext | undefined;
+  #grpc: grpc.Server | undefined;
+  #port = 0;
+  /** Every accepted stream, identified or not, so stop() can end them all. */
+  readonly #streams = new Set<Connection>();
+  /**
+   * Packed resources of the current PushContext by type and canonical JSON: proxies that get the
+   * same resource share one encoding (the proto conversion is the costly part of a push).
+   */
+  #anyCache = new Map<string, AnyMessage>();
+
+  constructor(options: AdsServerOptions) {
+    this.#generator = options.generator;
+    this.#clock = options.clock ?? systemClock;
+    this.#log = options.log ?? (() => undefined);
+  }
+
+  /** Binds `host:port` (0: any free port) and resolves with the bound port. */
+  async start(host: string, port: number): Promise<number> {
+    const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 });
+    server.addService(ADS_SERVICE_DEFINITION, { StreamAggregatedResources: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => this.#accept(call) });
+    const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+    this.#port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    });
+    this.#grpc = server;
+    return this.#port;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  /** The PushContext requests are answered from (undefined until the first). */
+  get pushContext(): PushContext | undefined {
+    return this.#push;
+  }
+
+  /** Makes `push` current; connections get it with their next push or request. */
+  setPushContext(push: PushContext): void {
+    if (push !== this.#push) this.#anyCache = new Map();
+    this.#push = push;
+  }
+
+  /**
+   * Regenerates `con`'s resources from the current PushContext and sends each watched type
+   * whose resources differ from what it was last sent, in push order. Endpoint-only changes
+   * consider EDS alone, and skip proxies that watch none of the changed services' clusters.
+   * Resolves once the writes are flushed to the stream.
+   */
+  async pushConnection(con: Connection, change: PushChange): Promise<void> {
+    if (con.closed || con.proxy === undefined || this.#push === undefined) return;
+    if (!change.full && change.endpointsOnlyFor !== undefined && !watchesAnyHost(con, change.endpointsOnlyFor)) return;
+    const resources = this.#resourcesFor(con);
+    if (resources === undefined) return;
+    const writes: Promise<void>[] = [];
+    for (const type of RESOURCE_TYPES) {
+      if (!con.watched.has(type.typeUrl) || (!change.full && type.short !== 'EDS')) continue;
+      const w = this.#sendType(con, type, resources, change.forced === true);
+      if (w !== undefined) writes.push(w);
+    }
+    await Promise.all(writes);
+  }
+
+  /** Ends every stream with UNAVAILABLE (proxies reconnect elsewhere) and stops the gRPC server. */
+  async stop(): Promise<void> {
+    for (const con of this.#streams) this.#fail(con, grpc.status.UNAVAILABLE, 'server shutting down');
+    const server = this.#grpc;
+    this.#grpc = undefined;
+    if (server === undefined) return;
+    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    server.forceShutdown();
+  }
+
+  #accept(call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
+    const con = new Connection(call, call.getPeer(), this.#clock.now());
+    this.#streams.add(con);
+    const gone = (): void => {
+      if (con.closed) return;
+      con.closed = true;
+      this.#streams.delete(con);
+      if (this.connections.delete(con)) this.#log(`ADS: ${con.id} disconnected`);
+    };
+    call.on('data', (buf: Buffer) => this.#onRequest(con, buf));
+    call.on('end', () => {
+      gone();
+      call.end();
+    });
+    call.on('error', gone);
+    call.on('cancelled', gone);
+    call.on('close', gone);
+  }
+
+  #onRequest(con: Connection, buf: Buffer): void {
+    if (con.closed) return;
+    let req: DiscoveryRequestJson;
+    try {
+      req = decodeRequest(buf);
+    } catch (err) {
+      return this.#fail(con, grpc.status.INVALID_ARGUMENT, `undecodable DiscoveryRequest: ${(err as Error).message}`);
+    }
+    if (con.proxy === undefined && !this.#identify(con, req)) return;
+    const typeUrl = req.type_url ?? '';
+    const type = resourceType(typeUrl);
+    if (type === undefined) {
+      this.#log(`ADS: ${con.id}: ignoring request for unsupported type ${JSON.stringify(typeUrl)}`);
+      return;
+    }
+    const watched = con.watched.get(typeUrl);
+    const decision = classifyRequest(watched, req);
+    con.watched.set(typeUrl, applyRequest(watched, req, decision, this.#clock.now()));
+    if (decision.kind === 'nack') {
+      this.#log(`ADS: ${type.short}: NACK from ${con.id} for nonce ${req.response_nonce}: ${req.error_detail?.message ?? ''}`);
+    }
+    if (!decision.respond) return;
+    const resources = this.#resourcesFor(con);
+    if (resources === undefined) return this.#fail(con, grpc.status.INTERNAL, `cannot generate ${type.short} for ${con.displayId}`);
+    void this.#sendType(con, type, resources, true);
+  }
+
+  /** Reads the proxy's identity from the first request; ends the stream when it has none. */
+  #identify(con: Connection, req: DiscoveryRequestJson): boolean {
+    const result = proxyFromNode(req.node);
+    if (!result.ok) {
+      this.#fail(con, grpc.status.INVALID_ARGUMENT, result.reason);
+      return false;
+    }
+    if (this.#push === undefined) {
+      // Istio's wording: the proxy retries with backoff until the first config is in.
+      this.#fail(con, grpc.status.UNAVAILABLE, 'server is not ready to serve discovery information');
+      return false;
+    }
+    con.proxy = result.proxy;
+    con.displayId = proxyDisplayId(result.proxy);
+    con.id = `${con.displayId}-${++this.#connSeq}`;
+    this.connections.add(con);
+    this.#log(`ADS: new connection for node:${con.id} (${result.proxy.id}) from ${con.peer}`);
+    return true;
+  }
+
+  /** con's resources from the current PushContext, generated once per PushContext. */
+  #resourcesFor(con: Connection): ProxyResources | undefined {
+    const push = this.#push;
+    if (push === undefined || con.proxy === undefined) return undefined;
+    if (con.generatedFrom === push && con.generated !== undefined) return con.generated;
+    try {
+      con.generated = this.#generator(con.proxy, push);
+      con.generatedFrom = push;
+      return con.generated;
+    } catch (err) {
+      this.#log(`ADS: generating config for ${con.id} failed: ${(err as Error).stack ?? String(err)}`);
+      return undefined;
+    }
+  }
+
+  /**
+   * Sends `type` to `con`: the whole set for wildcard types, the names asked for otherwise (with
+   * Istio's empty placeholders for unknown EDS/RDS names). Unless `force`, nothing is sent when
+   * every resource equals what was last sent. Returns the write, or undefined when nothing was sent.
+   */
+  #sendType(con: Connection, type: ResourceType, resources: ProxyResources, force: boolean): Promise<void> | undefined {
+    const wr = con.watched.get(type.typeUrl);
+    if (wr === undefined || con.closed) return undefined;
+    const selected = select(type, resources[type.field], wr.names);
+    const last = con.sent.get(type.typeUrl);
+    const previous = new Map((last?.resources ?? []).map((r) => [r.name, r]));
+    let changed = force || last === undefined || last.resources.length !== selected.length;
+    const out: SentResource[] = [];
+    try {
+      for (const json of selected) {
+        const name = resourceName(json);
+        const key = canonicalJson(json);
+        const prev = previous.get(name);
+        if (prev !== undefined && prev.key === key) {
+          out.push(prev);
+          continue;
+        }
+        changed = true;
+        const cacheKey = `${type.typeUrl}\n${key}`;
+        let any = this.#anyCache.get(cacheKey);
+        if (any === undefined) this.#anyCache.set(cacheKey, (any = encodeAny({ '@type': type.typeUrl, ...json } as never)));
+        out.push({ name, json, key, any });
+      }
+    } catch (err) {
+      // Invalid output from the generator: keep the proxy on its last config rather than delete it.
+      this.#log(`ADS: not sending ${type.short} to ${con.id}: ${type.proto.split('.').pop()} ${JSON.stringify(resourceName(selected[out.length] ?? {}))}: ${(err as Error).message}`);
+      return undefined;
+    }
+    if (!changed) return undefined;
+    const version = con.generatedFrom?.version ?? '';
+    const nonce = `${this.#noncePrefix}-${++this.#nonceSeq}`;
+    const now = this.#clock.now();
+    con.sent.set(type.typeUrl, { version, nonce, at: now, resources: out });
+    wr.nonceSent = nonce;
+    wr.versionSent = version;
+    wr.lastSendTime = now;
+    const buf = encodeResponse({ version_info: version, resources: out.map((r) => r.any), type_url: type.typeUrl, nonce });
+    return new Promise<void>((resolve) => {
+      try {
+        con.call.write(buf, () => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+
+  #fail(con: Connection, code: grpc.status, details: string): void {
+    if (con.closed) return;
+    this.#log(`ADS: closing stream ${con.id || con.peer}: ${grpc.status[code]}: ${details}`);
+    con.call.emit('error', { code, details, metadata: new grpc.Metadata() });
+  }
+}
+
+/** A type's resources for one subscription (names are kept in the order the proxy asked). */
+function select(type: ResourceType, all: readonly EnvoyJson[], names: readonly string[]): EnvoyJson[] {
+  if (type.wildcard) return [...all];
+  const byName = new Map(all.map((r) => [resourceName(r), r]));
+  const out: EnvoyJson[] = [];
+  for (const name of names) {
+    const r = byName.get(name) ?? placeholderFor(type, name);
+    if (r !== undefined) out.push(r);
+  }
+  return out;
+}
+
+/** Whether any cluster `con` watches endpoints of belongs to one of `hostnames` (`outbound|80|v1|HOST`, or a cluster named HOST). */
+function watchesAnyHost(con: Connection, hostnames: readonly string[]): boolean {
+  const eds = con.watched.get(ENDPOINT_TYPE_URL);
+  if (eds === undefined) return false;
+  const hosts = new Set(hostnames);
+  return eds.names.some((n) => {
+    const parts = n.split('|');
+    return hosts.has(parts.length === 4 ? parts[3]! : n);
+  });
+}

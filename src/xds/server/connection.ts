@@ -1,0 +1,62 @@
+/**
+ * One ADS stream from one proxy (Istio's xds.Connection): the Proxy it identified as, what it
+ * watches per type, what was last sent to it per type (for diffing pushes and for
+ * /debug/config_dump), and the resources generated for it from the current PushContext.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import type { Proxy } from '../../model/proxy.js';
+import type { PushContext } from '../../model/push-context.js';
+import type { EnvoyJson, ProxyResources } from '../../translate/generated.js';
+import type { AnyMessage } from '../proto/proto-json.js';
+import type { WatchedResource } from './watched-resource.js';
+
+/** One resource as last sent: its canonical JSON (for diffing) and its packed form (reused while unchanged). */
+export interface SentResource {
+  readonly name: string;
+  readonly json: EnvoyJson;
+  readonly key: string;
+  readonly any: AnyMessage;
+}
+
+export interface SentType {
+  readonly version: string;
+  readonly nonce: string;
+  /** Clock time of the send. */
+  readonly at: number;
+  /** In the order sent. */
+  readonly resources: readonly SentResource[];
+}
+
+export class Connection {
+  /** Istio's connection id: `POD.NAMESPACE-N`. */
+  id = '';
+  proxy: Proxy | undefined;
+  /** Istio's Proxy.ID (`POD.NAMESPACE`), set with `proxy`. */
+  displayId = '';
+  readonly watched = new Map<string, WatchedResource>();
+  readonly sent = new Map<string, SentType>();
+  /** Resources generated for `proxy` from `generatedFrom`; regenerated when the push changes. */
+  generated: ProxyResources | undefined;
+  generatedFrom: PushContext | undefined;
+  closed = false;
+
+  constructor(
+    readonly call: grpc.ServerDuplexStream<Buffer, Buffer>,
+    readonly peer: string,
+    readonly connectedAt: number,
+  ) {}
+}
+
+/**
+ * Deterministic JSON (object keys sorted) so two equal resources compare equal however their
+ * builder ordered the keys. Arrays keep their order: in Envoy config order is meaning.
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
