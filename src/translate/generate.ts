@@ -1,0 +1,26 @@
+/**
+ * Everything one proxy is sent (Istio's per-proxy LDS/RDS/CDS/EDS generators together): the
+ * listeners, the route configurations those listeners ask RDS for, the clusters, and the
+ * endpoints of the clusters that use EDS. Pure and deterministic: resources sorted by name.
+ */
+import type { ProxyGenerator, ProxyResources } from './generated.js';
+import { sortByName } from './generated.js';
+import { buildClusters, edsClusterNames } from './cluster/build-clusters.js';
+import { buildEndpoints } from './endpoint/build-endpoints.js';
+import { buildListeners, referencedRouteNames } from './listener/build-listeners.js';
+import { buildRoutes } from './route/build-routes.js';
+import { servicesInScope } from './sidecar-scope.js';
+
+export const generateProxyResources: ProxyGenerator = (proxy, push): ProxyResources => {
+  const { listeners } = buildListeners(proxy, push, servicesInScope(proxy, push));
+  const routes = buildRoutes(proxy, push, referencedRouteNames(listeners));
+  const clusters = buildClusters(proxy, push);
+  const endpoints = buildEndpoints(proxy, push, edsClusterNames(clusters));
+  return {
+    listeners: sortByName([...listeners]),
+    routes: sortByName([...routes]),
+    clusters: sortByName([...clusters]),
+    endpoints: sortByName([...endpoints]),
+    secrets: [],
+  };
+};

@@ -1,0 +1,56 @@
+/**
+ * LDS for one proxy (Istio's ConfigGeneratorImpl.BuildListeners): a sidecar's outbound
+ * listeners, its `virtualOutbound` catch-all and its inbound listeners; a router's gateway
+ * listeners. Pure: everything comes from the arguments.
+ */
+import type { Proxy } from '../../model/proxy.js';
+import type { PushContext } from '../../model/push-context.js';
+import type { Service } from '../../model/service.js';
+import type { EnvoyJson } from '../generated.js';
+import type { GatewayConflict } from './gateway-merge.js';
+import type { SkippedServer } from './gateway.js';
+import { buildGatewayListeners } from './gateway.js';
+import { HCM_TYPE_URL } from './envoy-json.js';
+import { buildInboundListeners } from './inbound.js';
+import { buildSidecarOutboundListeners } from './outbound.js';
+import { buildVirtualOutboundListener } from './virtual-outbound.js';
+
+export interface BuiltListeners {
+  readonly listeners: EnvoyJson[];
+  /** Gateway servers left out because another server holds their port (IST0145). */
+  readonly gatewayConflicts: readonly GatewayConflict[];
+  readonly skippedGatewayServers: readonly SkippedServer[];
+}
+
+/**
+ * `services` are the services in the proxy's Sidecar scope (translate/sidecar-scope.ts), in order;
+ * routers ignore them.
+ */
+export function buildListeners(proxy: Proxy, push: PushContext, services: readonly Service[]): BuiltListeners {
+  if (proxy.type === 'router') {
+    const gw = buildGatewayListeners(proxy, push);
+    return { listeners: gw.listeners, gatewayConflicts: gw.conflicts, skippedGatewayServers: gw.skipped };
+  }
+  const listeners = buildSidecarOutboundListeners(proxy, push, services);
+  const virtualOutbound = buildVirtualOutboundListener(proxy, push);
+  if (virtualOutbound !== null) listeners.push(virtualOutbound);
+  listeners.push(...buildInboundListeners(proxy, push));
+  return { listeners, gatewayConflicts: [], skippedGatewayServers: [] };
+}
+
+/** Route configuration names the listeners' connection managers ask RDS for, sorted. */
+export function referencedRouteNames(listeners: readonly EnvoyJson[]): string[] {
+  const names = new Set<string>();
+  for (const l of listeners) {
+    const chains = [...((l.filter_chains as EnvoyJson[] | undefined) ?? []), ...(l.default_filter_chain !== undefined ? [l.default_filter_chain as EnvoyJson] : [])];
+    for (const c of chains) {
+      for (const f of (c.filters as EnvoyJson[] | undefined) ?? []) {
+        const config = f.typed_config as EnvoyJson | undefined;
+        if (config?.['@type'] !== HCM_TYPE_URL) continue;
+        const name = (config.rds as EnvoyJson | undefined)?.route_config_name;
+        if (typeof name === 'string') names.add(name);
+      }
+    }
+  }
+  return [...names].sort();
+}

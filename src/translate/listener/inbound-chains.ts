@@ -1,0 +1,120 @@
+/**
+ * Which inbound ports a sidecar serves (Istio's buildInboundChainConfigs): the ports of services
+ * its workload backs, or, when its Sidecar resource has `ingress` listeners, exactly those.
+ * A workload backs a service port when an endpoint of that port is the proxy's workload (the
+ * target port is the endpoint's), or when the service's selector selects the
+ * proxy's labels in its namespace (the target port is then the service port: the model has no
+ * targetPort for selector-only services).
+ */
+import { isHttpProtocol, parseProtocol } from '../../model/protocol.js';
+import type { Protocol } from '../../model/protocol.js';
+import type { Proxy } from '../../model/proxy.js';
+import type { PushContext } from '../../model/push-context.js';
+import { selectorMatches } from '../../model/labels.js';
+import type { Endpoint, Service } from '../../model/service.js';
+import { inboundClusterName } from '../names.js';
+import { canBindPort, interceptionMode, wildcardAndLocalhost } from './interception.js';
+
+export interface InboundChainConfig {
+  /** The service (or `SIDECAR.NAMESPACE` for Sidecar ingress) the chain serves, for telemetry and conflicts. */
+  readonly hostname: string;
+  /** The service port (virtual host `inbound|http|PORT`). */
+  readonly servicePort: number;
+  /** The port the workload listens on: filter chain destination_port and cluster `inbound|PORT||`. */
+  readonly targetPort: number;
+  readonly protocol: Protocol;
+  readonly clusterName: string;
+  readonly bind: string;
+  /** A real listener of its own (Sidecar ingress captureMode NONE, or INTERCEPTION_MODE NONE) instead of a virtualInbound chain. */
+  readonly bindToPort: boolean;
+}
+
+export function buildInboundChainConfigs(proxy: Proxy, push: PushContext): InboundChainConfig[] {
+  const ingress = push.sidecarFor(proxy)?.spec.ingress ?? [];
+  const byPort = new Map<number, InboundChainConfig>();
+  if (ingress.length === 0) {
+    // Without capture every service port would collide with the application's own socket;
+    // Istio asks for Sidecar ingress listeners instead.
+    if (interceptionMode(proxy) === 'NONE') return [];
+    for (const cc of serviceTargets(proxy, push)) if (!byPort.has(cc.targetPort)) byPort.set(cc.targetPort, cc);
+  } else {
+    const sidecar = push.sidecarFor(proxy)!;
+    for (const i of ingress) {
+      const port = i.port.number;
+      if (port === undefined) continue;
+      const bindToPort = i.captureMode === undefined || i.captureMode === 'DEFAULT' ? interceptionMode(proxy) === 'NONE' : i.captureMode === 'NONE';
+      if (!canBindPort(proxy, bindToPort, port) || byPort.has(port)) continue;
+      byPort.set(port, {
+        hostname: `${sidecar.metadata.name}.${sidecar.metadata.namespace}`,
+        servicePort: port,
+        targetPort: port,
+        protocol: parseProtocol(i.port.protocol ?? ''),
+        clusterName: inboundClusterName(port),
+        bind: i.bind !== undefined && i.bind !== '' ? i.bind : inboundBindAddress(proxy),
+        bindToPort,
+      });
+    }
+  }
+  return [...byPort.values()].sort((a, b) => a.targetPort - b.targetPort);
+}
+
+/** The proxy's service targets, oldest service first (the first one wins a port, as in Istio). */
+function serviceTargets(proxy: Proxy, push: PushContext): InboundChainConfig[] {
+  const wildcard = wildcardAndLocalhost(proxy).wildcard;
+  const services = [...push.services].sort(
+    (a, b) => cmp(a.creationTimestamp ?? '', b.creationTimestamp ?? '') || cmp(a.hostname, b.hostname) || cmp(a.namespace, b.namespace),
+  );
+  const out: InboundChainConfig[] = [];
+  for (const service of services) {
+    const selected = selects(service, proxy);
+    for (const port of service.ports) {
+      if (port.protocol === 'UDP') continue;
+      const targets = new Set<number>();
+      for (const e of push.endpointsOf(service.hostname, port.port)) if (isOwnEndpoint(e, proxy)) targets.add(e.port);
+      if (targets.size === 0 && selected) targets.add(port.port);
+      for (const targetPort of [...targets].sort((a, b) => a - b)) {
+        out.push({
+          hostname: service.hostname,
+          servicePort: port.port,
+          targetPort,
+          protocol: port.protocol,
+          clusterName: inboundClusterName(targetPort),
+          bind: wildcard,
+          bindToPort: false,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The endpoint is this proxy's workload: by workload name and namespace when both are known (on
+ * the local platform every workload shares 127.0.0.1), else by address. The same rule as the
+ * inbound clusters (cluster/inbound-clusters.ts), so chains and clusters name the same ports.
+ */
+function isOwnEndpoint(e: Endpoint, proxy: Proxy): boolean {
+  if (e.workloadName !== undefined && proxy.workloadName !== undefined) return e.workloadName === proxy.workloadName && e.namespace === proxy.namespace;
+  return proxy.ipAddresses.includes(e.address);
+}
+
+/** A Kubernetes Service (or ServiceEntry workloadSelector) selects pods of its own namespace; an empty selector selects none. */
+function selects(service: Service, proxy: Proxy): boolean {
+  const selector = service.selector;
+  if (selector === undefined || Object.keys(selector).length === 0) return false;
+  return service.namespace === proxy.namespace && selectorMatches(selector, proxy.labels);
+}
+
+/** Istio's getSidecarInboundBindIPs: the proxy's first global unicast address, else the wildcard. */
+function inboundBindAddress(proxy: Proxy): string {
+  const global = proxy.ipAddresses.find((a) => !/^(127\.|0\.0\.0\.0$|169\.254\.|::1$|::$|fe80:)/i.test(a));
+  return global ?? wildcardAndLocalhost(proxy).wildcard;
+}
+
+export function isHttpChain(cc: InboundChainConfig): boolean {
+  return isHttpProtocol(cc.protocol);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
