@@ -140,7 +140,13 @@ export class ConfigDirSource {
       const last = this.#managed.get(id);
       if (last?.applied === c.resource && last.version !== undefined && this.#options.store.get(c.key)?.metadata.resourceVersion === last.version) continue;
       try {
-        const { resource } = await this.#options.store.apply(c.resource);
+        let { resource } = await this.#options.store.apply(c.resource);
+        // Files describe backends that do not run here (a Pod's podIP, an EndpointSlice's
+        // conditions): the status they carry is data the registry needs, so it is stored too.
+        if (c.resource.status !== undefined && JSON.stringify(resource.status) !== JSON.stringify(c.resource.status)) {
+          const result = await this.#options.store.updateStatus(c.key, c.resource.status);
+          if (result.resource !== undefined) resource = result.resource;
+        }
         this.#managed.set(id, { key: c.key, applied: c.resource, version: resource.metadata.resourceVersion });
       } catch (err) {
         problems.push(problem(ConfigMessages.ConfigNotStored, [describeKey(c.key), (err as Error).message], this.#site(c, c.file)));

@@ -1,0 +1,133 @@
+import type { Resource } from '../../api/resource/resource.js';
+import type { ConfigStore, WatchEvent } from '../../config/config-store.js';
+import { DEFAULT_MESH_CONFIG, type MeshConfig } from '../../model/mesh-config.js';
+import { PushContext } from '../../model/push-context.js';
+import type { Endpoint } from '../../model/service.js';
+import { buildRegistry } from '../../registry/build-registry.js';
+import { convertGatewayApi } from '../../translate/gateway-api/convert-gateway-api.js';
+import { statusKey } from '../../translate/gateway-api/istio-names.js';
+import type { PushChange } from './ads-server.js';
+
+/** Kinds whose changes only move endpoints: such a change is pushed as EDS alone. */
+const ENDPOINT_KINDS: ReadonlySet<string> = new Set(['EndpointSlice', 'Endpoints']);
+
+export interface MeshPipelineOptions {
+  readonly store: ConfigStore;
+  /** Receives every new snapshot (DiscoveryServer.update debounces and pushes). */
+  readonly update: (push: PushContext, change: PushChange) => void;
+  readonly mesh?: MeshConfig;
+  /** Gateway API status timestamps (RFC 3339); injected for tests. */
+  readonly now?: () => string;
+  readonly onError?: (err: unknown) => void;
+}
+
+/**
+ * istiod's ingest → snapshot step: whenever the config store changes, rebuild the service
+ * registry and the Gateway API conversion from everything in the store, freeze them with the
+ * configuration into a new PushContext, and hand it on with what kind of change it was
+ * (endpoints only, or full). Gateway API status goes back into the store, so `get -o yaml`
+ * shows Accepted/ResolvedRefs/Programmed as a cluster would.
+ */
+export class MeshPipeline {
+  readonly #opts: MeshPipelineOptions;
+  readonly #mesh: MeshConfig;
+  #version = 0;
+  #lastConfigFingerprint = '';
+  #lastEndpoints = new Map<string, string>();
+  #unwatch: (() => void) | null = null;
+
+  constructor(options: MeshPipelineOptions) {
+    this.#opts = options;
+    this.#mesh = options.mesh ?? DEFAULT_MESH_CONFIG;
+  }
+
+  /** Builds the first snapshot and follows the store from now on. */
+  start(): PushContext {
+    this.#unwatch = this.#opts.store.watch((event) => {
+      if (statusOnly(event)) return;
+      this.#safely(() => this.rebuild());
+    });
+    return this.rebuild();
+  }
+
+  stop(): void {
+    this.#unwatch?.();
+    this.#unwatch = null;
+  }
+
+  /** One snapshot from the store as it is now, passed to `update`. */
+  rebuild(): PushContext {
+    const configs = this.#opts.store.list();
+    const registry = buildRegistry(configs, this.#mesh);
+    const gatewayApi = convertGatewayApi({
+      configs,
+      services: registry.services,
+      domainSuffix: this.#mesh.domainSuffix,
+      now: (this.#opts.now ?? (() => new Date().toISOString().replace(/\.\d+Z$/, 'Z')))(),
+    });
+    const push = new PushContext({
+      configs: [...configs, ...gatewayApi.gateways, ...gatewayApi.virtualServices],
+      services: registry.services,
+      endpoints: registry.endpoints,
+      mesh: this.#mesh,
+      version: String(++this.#version),
+    });
+    this.#opts.update(push, this.#classify(configs, registry.endpoints));
+    void this.#writeStatuses(configs, gatewayApi.statuses);
+    return push;
+  }
+
+  /** Full unless only endpoint-bearing resources changed; then the hostnames whose endpoints moved. */
+  #classify(configs: readonly Resource[], endpoints: readonly Endpoint[]): PushChange {
+    const fingerprint = JSON.stringify(configs.filter((r) => !ENDPOINT_KINDS.has(r.kind)).map(withoutVolatile));
+    const byHost = new Map<string, Endpoint[]>();
+    for (const e of endpoints) {
+      let list = byHost.get(e.hostname);
+      if (list === undefined) byHost.set(e.hostname, (list = []));
+      list.push(e);
+    }
+    const endpointPrints = new Map([...byHost].map(([host, list]) => [host, JSON.stringify(list)]));
+    const changedHosts = [...new Set([...endpointPrints.keys(), ...this.#lastEndpoints.keys()])].filter(
+      (host) => endpointPrints.get(host) !== this.#lastEndpoints.get(host),
+    );
+    const full = fingerprint !== this.#lastConfigFingerprint;
+    this.#lastConfigFingerprint = fingerprint;
+    this.#lastEndpoints = endpointPrints;
+    return full ? { full: true } : { full: false, endpointsOnlyFor: changedHosts.sort() };
+  }
+
+  async #writeStatuses(configs: readonly Resource[], statuses: ReadonlyMap<string, unknown>): Promise<void> {
+    for (const r of configs) {
+      if (!r.apiVersion.startsWith('gateway.networking.k8s.io/')) continue;
+      const status = statuses.get(statusKey(r.kind, r.metadata.namespace, r.metadata.name ?? ''));
+      if (status === undefined || JSON.stringify(status) === JSON.stringify(r.status)) continue;
+      const key = { group: 'gateway.networking.k8s.io', kind: r.kind, name: r.metadata.name ?? '', ...(r.metadata.namespace !== undefined ? { namespace: r.metadata.namespace } : {}) };
+      try {
+        await this.#opts.store.updateStatus(key, status);
+      } catch (err) {
+        this.#opts.onError?.(err);
+      }
+    }
+  }
+
+  #safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      // A snapshot that cannot be built leaves the last one serving.
+      this.#opts.onError?.(err);
+    }
+  }
+}
+
+/** A status write (ours) changes nothing translation reads: no new snapshot for it. */
+function statusOnly(event: WatchEvent): boolean {
+  if (event.type !== 'modified' || event.previous === undefined) return false;
+  return JSON.stringify(withoutVolatile(event.resource)) === JSON.stringify(withoutVolatile(event.previous));
+}
+
+/** The resource without status and the store's bookkeeping: what a change must differ in to matter. */
+function withoutVolatile(r: Resource): unknown {
+  const { resourceVersion: _rv, ...metadata } = r.metadata;
+  return { ...r, metadata, status: undefined };
+}
