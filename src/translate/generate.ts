@@ -10,8 +10,11 @@ import { buildEndpoints } from './endpoint/build-endpoints.js';
 import { buildListeners, referencedRouteNames } from './listener/build-listeners.js';
 import { buildRoutes } from './route/build-routes.js';
 import { servicesInScope } from './sidecar-scope.js';
+import { generateProxylessGrpcResources, isProxylessGrpc } from './listener/grpc-proxyless.js';
 
 export const generateProxyResources: ProxyGenerator = (proxy, push): ProxyResources => {
+  // Proxyless gRPC clients (node metadata GENERATOR: grpc) get Istio's grpcgen output instead.
+  if (isProxylessGrpc(proxy)) return generateProxylessGrpcResources(proxy, push);
   const { listeners } = buildListeners(proxy, push, servicesInScope(proxy, push));
   const routes = buildRoutes(proxy, push, referencedRouteNames(listeners));
   const clusters = buildClusters(proxy, push);
