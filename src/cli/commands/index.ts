@@ -1,4 +1,5 @@
 import type { Command } from './command.js';
+import { analyzeCommand } from './analyze.js';
 import { demoCommand } from './demo.js';
 import { discoveryCommand } from './discovery.js';
 import { proxyCommand } from './proxy.js';
@@ -8,6 +9,7 @@ import { versionCommand } from './version.js';
 
 /** Every `tsmesh` subcommand by name, in the order `tsmesh --help` lists them. */
 export const commands: Record<string, Command> = {
+  analyze: analyzeCommand,
   demo: demoCommand,
   discovery: discoveryCommand,
   proxy: proxyCommand,
