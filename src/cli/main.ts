@@ -19,13 +19,14 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const command = commands[name];
-  if (!command) {
+  const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!entry) {
     process.stderr.write(`tsmesh: unknown command "${name}"\n\n${USAGE}\n`);
     process.exitCode = 1;
     return;
   }
   try {
+    const command = await entry.load();
     const code = await command.run(rest);
     if (typeof code === 'number') process.exitCode = code;
   } catch (err) {

@@ -46,7 +46,6 @@ function parseLevel(flag: string, value: string | undefined, fallback: Severity)
 }
 
 export const analyzeCommand: Command = {
-  summary: 'Analyze Istio configuration in files and print validation problems',
   async run(argv) {
     const { values, positional } = parseFlags('analyze', argv, FLAGS);
     if (values['help']) {

@@ -34,7 +34,6 @@ const CUSTOMERS = [
 ];
 
 export const demoCommand: Command = {
-  summary: 'Show the proxy routing a canary split (data plane only, for now)',
   async run(argv) {
     const { values } = parseFlags('demo', argv, FLAGS);
     if (values['help']) {

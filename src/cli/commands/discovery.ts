@@ -35,7 +35,6 @@ Flags:
 ${flagHelp(FLAGS)}`;
 
 export const discoveryCommand: Command = {
-  summary: 'Run the control plane (xDS server) over a directory of configuration',
   async run(argv) {
     const { values, positional } = parseFlags('discovery', argv, FLAGS);
     if (values['help']) {

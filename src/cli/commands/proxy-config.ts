@@ -48,7 +48,6 @@ const KINDS: Record<string, Kind> = {
 };
 
 export const proxyConfigCommand: Command = {
-  summary: 'Show the Envoy configuration the control plane sent one proxy',
   async run(argv) {
     const { values, positional } = parseFlags('proxy-config', argv, FLAGS);
     if (values['help']) {

@@ -39,7 +39,6 @@ const COLUMNS: readonly [string, string][] = [
 ];
 
 export const proxyStatusCommand: Command = {
-  summary: 'Show the xDS sync status of every proxy connected to the control plane',
   async run(argv) {
     const { values, positional } = parseFlags('proxy-status', argv, FLAGS);
     if (values['help']) {

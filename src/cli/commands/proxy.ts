@@ -40,7 +40,6 @@ Flags:
 ${flagHelp(FLAGS)}`;
 
 export const proxyCommand: Command = {
-  summary: 'Run the data-plane proxy from an Envoy v3 bootstrap',
   async run(argv) {
     const { values, positional } = parseFlags('proxy', argv, FLAGS);
     if (values['help']) {

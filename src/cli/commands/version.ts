@@ -2,7 +2,6 @@ import type { Command } from './command.js';
 import { TSMESH_VERSION } from '../../version.js';
 
 export const versionCommand: Command = {
-  summary: 'Print the tsmesh version',
   async run() {
     process.stdout.write(`client version: ${TSMESH_VERSION}\n`);
   },
