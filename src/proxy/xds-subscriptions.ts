@@ -11,7 +11,7 @@ import type { AdsUpdateResult } from '../xds/ads-client.js';
 import type { DecodedResource } from '../xds/ads-protocol.js';
 import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL, SECRET_TYPE_URL } from '../xds/ads-protocol.js';
 import { inResource } from './config/config-error.js';
-import { describeUnsupported, unsupportedFields } from './config/supported-fields.js';
+import { summarizeUnsupported, unsupportedFields } from './config/supported-fields.js';
 import type { ProxyServer } from './proxy-server.js';
 
 /** Envoy's initial_fetch_timeout: how long startup waits for the first CDS/LDS answer. */
@@ -145,7 +145,8 @@ export class XdsSubscriptions {
     const kind = RESOURCE_TYPES[typeUrl];
     if (kind === undefined) return { ok: false, error: `unexpected type ${typeUrl}` };
     for (const r of resources) {
-      for (const u of unsupportedFields(kind, r.json)) this.log(`warning: ${kind.split('.').pop()} ${JSON.stringify(r.name)}: ${u.path}: ${describeUnsupported(u)}`);
+      const summary = summarizeUnsupported(unsupportedFields(kind, r.json));
+      if (summary !== null) this.log(`warning: ${kind.split('.').pop()} ${JSON.stringify(r.name)}: ${summary}`);
     }
     try {
       switch (typeUrl) {

@@ -73,7 +73,8 @@ test('generate: a sidecar gets listeners, their routes, clusters and EDS, consis
 
 test('generate: a gateway gets its listener, http.80 and the clusters its routes use', () => {
   const push = pushOf({ services, endpoints, configs });
-  const r = generateProxyResources(proxyOf({ type: 'router', namespace: 'istio-system', labels: { istio: 'ingressgateway' } }), push);
+  // Its own IP: at web-frontend's pod IP (10.0.0.1:8080) Istio's resolvePorts would take port 80 for 8080.
+  const r = generateProxyResources(proxyOf({ type: 'router', namespace: 'istio-system', labels: { istio: 'ingressgateway' }, ip: '10.0.0.50' }), push);
   assertConsistent(r);
   assert.deepEqual(r.listeners.map((l) => l.name), ['0.0.0.0_80']);
   assert.deepEqual(r.routes.map((x) => x.name), ['http.80']);

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findType } from '../../xds/proto/envoy-protos.js';
-import { describeUnsupported, SUPPORTED_FIELDS, unsupportedFields } from './supported-fields.js';
+import { describeUnsupported, summarizeUnsupported, SUPPORTED_FIELDS, unsupportedFields } from './supported-fields.js';
 import { clusterJson, HCM_URL, listenerJson } from '../../xds/proto/testdata.js';
 
 describe('supported fields', () => {
@@ -28,8 +28,8 @@ describe('supported fields', () => {
     {
       name: 'camelCase keys are reported under their proto name, at the path as written',
       type: 'envoy.config.cluster.v3.Cluster',
-      json: { name: 'c', circuitBreakers: {} },
-      want: [{ path: 'circuitBreakers', field: 'circuit_breakers', type: 'envoy.config.cluster.v3.Cluster' }],
+      json: { name: 'c', outlierDetection: {} },
+      want: [{ path: 'outlierDetection', field: 'outlier_detection', type: 'envoy.config.cluster.v3.Cluster' }],
     },
     {
       name: 'inside repeated messages, Anys and maps',
@@ -53,6 +53,55 @@ describe('supported fields', () => {
       ],
     },
     {
+      name: 'fields the proxy implements (as Istio sets them) are not reported',
+      type: 'envoy.config.cluster.v3.Cluster',
+      json: {
+        name: 'c', respect_dns_ttl: true, cleanup_interval: '60s',
+        circuit_breakers: { thresholds: [{ max_connections: 100, max_retries: 4 }] },
+        common_lb_config: { locality_weighted_lb_config: {} },
+        typed_extension_protocol_options: { h: { '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions', common_http_protocol_options: { idle_timeout: '30s', max_requests_per_connection: 10 }, use_downstream_protocol_config: {} } },
+        transport_socket: { name: 'tls', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext', common_tls_context: { combined_validation_context: { default_validation_context: { match_subject_alt_names: [{ exact: 'spiffe://x' }], system_root_certs: {} }, validation_context_sds_secret_config: { name: 'ROOTCA' } } } } },
+      },
+      want: [],
+    },
+    {
+      name: 'route fields the proxy implements are not reported; retries, mirrors, gRPC timeout cap, attempt count are',
+      type: 'envoy.config.route.v3.RouteConfiguration',
+      json: {
+        name: 'r', max_direct_response_body_size_bytes: 1024, ignore_port_in_host_matching: true,
+        virtual_hosts: [{
+          name: 'v', domains: ['*'], require_tls: 'NONE', include_request_attempt_count: true,
+          routes: [{
+            match: { prefix: '/', headers: [{ name: 'x', string_match: { exact: '' }, treat_missing_header_as_empty: true }] },
+            decorator: { operation: 'op' }, stat_prefix: 's',
+            route: {
+              weighted_clusters: { clusters: [{ name: 'a', weight: 1, host_rewrite_literal: 'h' }] },
+              cluster_not_found_response_code: 'NOT_FOUND', max_grpc_timeout: '0s',
+              retry_policy: { num_retries: 2 }, request_mirror_policies: [{ cluster: 'm' }],
+            },
+          }],
+        }],
+      },
+      want: [
+        { path: 'virtual_hosts[0].include_request_attempt_count', field: 'include_request_attempt_count', type: 'envoy.config.route.v3.VirtualHost' },
+        { path: 'virtual_hosts[0].routes[0].route.max_grpc_timeout', field: 'max_grpc_timeout', type: 'envoy.config.route.v3.RouteAction' },
+        { path: 'virtual_hosts[0].routes[0].route.retry_policy', field: 'retry_policy', type: 'envoy.config.route.v3.RouteAction' },
+        { path: 'virtual_hosts[0].routes[0].route.request_mirror_policies', field: 'request_mirror_policies', type: 'envoy.config.route.v3.RouteAction' },
+      ],
+    },
+    {
+      name: 'listener: prefix_ranges and tcp_proxy idle_timeout implemented, access logs not written',
+      type: 'envoy.config.listener.v3.Listener',
+      json: {
+        name: 'l',
+        filter_chains: [{
+          filter_chain_match: { prefix_ranges: [{ address_prefix: '10.0.0.0', prefix_len: 8 }] },
+          filters: [{ name: 'tcp', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', stat_prefix: 's', cluster: 'c', idle_timeout: '1h', access_log: [{ name: 'a' }] } }],
+        }],
+      },
+      want: [{ path: 'filter_chains[0].filters[0].typed_config.access_log', field: 'access_log', type: 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy' }],
+    },
+    {
       name: 'types not in the table are not checked (carried as data)',
       type: 'envoy.config.core.v3.Node',
       json: { id: 'x', user_agent_name: 'y', locality: { zone: 'z' } },
@@ -68,6 +117,16 @@ describe('supported fields', () => {
   for (const c of cases) {
     test(c.name, () => assert.deepEqual(unsupportedFields(c.type, c.json), c.want));
   }
+
+  test('one summary line per resource, counting repeated fields', () => {
+    const route = (n: number) => ({ match: { prefix: `/${n}` }, route: { cluster: 'c', retry_policy: { num_retries: 2 } } });
+    const json = { name: 'r', virtual_hosts: [{ name: 'v', domains: ['*'], include_request_attempt_count: true, routes: [route(1), route(2), route(3)] }] };
+    assert.equal(
+      summarizeUnsupported(unsupportedFields('envoy.config.route.v3.RouteConfiguration', json)),
+      'fields not supported by tsmesh and ignored: VirtualHost.include_request_attempt_count, RouteAction.retry_policy (×3) (first at virtual_hosts[0].include_request_attempt_count)',
+    );
+    assert.equal(summarizeUnsupported([]), null);
+  });
 
   test('warning text names the field and the type', () => {
     assert.equal(

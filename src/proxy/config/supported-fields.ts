@@ -31,7 +31,7 @@ export const SUPPORTED_FIELDS: Record<string, readonly string[]> = {
     'continue_on_listener_filters_timeout', 'traffic_direction', 'metadata', 'stat_prefix',
   ],
   'envoy.config.listener.v3.FilterChain': ['name', 'filter_chain_match', 'filters', 'transport_socket'],
-  'envoy.config.listener.v3.FilterChainMatch': ['destination_port', 'server_names', 'transport_protocol', 'application_protocols'],
+  'envoy.config.listener.v3.FilterChainMatch': ['destination_port', 'prefix_ranges', 'server_names', 'transport_protocol', 'application_protocols'],
   'envoy.config.listener.v3.Filter': ['name', 'typed_config'],
   'envoy.config.listener.v3.ListenerFilter': ['name', 'typed_config'],
   'envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector': [],
@@ -42,45 +42,57 @@ export const SUPPORTED_FIELDS: Record<string, readonly string[]> = {
     'use_remote_address', 'xff_num_trusted_hops', 'skip_xff_append', 'server_name', 'server_header_transformation',
     'stream_idle_timeout', 'request_timeout', 'max_request_headers_kb', 'common_http_protocol_options',
     'http_protocol_options', 'normalize_path', 'merge_slashes', 'path_with_escaped_slashes_action',
+    // access_log is left out on purpose: the proxy writes no access logs yet, so it stays reported.
   ],
   'envoy.extensions.filters.network.http_connection_manager.v3.Rds': ['config_source', 'route_config_name'],
   'envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter': ['name', 'typed_config', 'is_optional', 'disabled'],
-  'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy': ['stat_prefix', 'cluster', 'weighted_clusters'],
+  // access_log is accepted by compileTcpProxy but not written: it stays reported.
+  'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy': ['stat_prefix', 'cluster', 'weighted_clusters', 'idle_timeout'],
   'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.WeightedCluster': ['clusters'],
   'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.WeightedCluster.ClusterWeight': ['name', 'weight'],
   'envoy.extensions.filters.http.router.v3.Router': [],
-  'envoy.config.core.v3.HttpProtocolOptions': ['idle_timeout'],
+  'envoy.config.core.v3.HttpProtocolOptions': ['idle_timeout', 'max_requests_per_connection'],
   // Routes
   'envoy.config.route.v3.RouteConfiguration': [
     'name', 'virtual_hosts', 'request_headers_to_add', 'request_headers_to_remove', 'response_headers_to_add',
-    'response_headers_to_remove', 'validate_clusters',
+    'response_headers_to_remove', 'validate_clusters', 'max_direct_response_body_size_bytes', 'ignore_port_in_host_matching',
   ],
   'envoy.config.route.v3.VirtualHost': [
     'name', 'domains', 'routes', 'request_headers_to_add', 'request_headers_to_remove', 'response_headers_to_add',
-    'response_headers_to_remove', 'typed_per_filter_config',
+    'response_headers_to_remove', 'typed_per_filter_config', 'require_tls',
+    // Envoy sends x-envoy-attempt-count upstream when set; the proxy makes one attempt per request
+    // (no retries yet) and does not send the header, so it stays reported.
   ],
   'envoy.config.route.v3.Route': [
     'name', 'match', 'route', 'redirect', 'direct_response', 'metadata', 'request_headers_to_add', 'request_headers_to_remove',
     'response_headers_to_add', 'response_headers_to_remove', 'typed_per_filter_config',
+    // Parsed; only names the span/operation for tracing, which tsmesh does not do: dropping it
+    // changes no traffic, so it is accepted silently.
+    'decorator',
+    // Parsed; only adds route-level stats, which tsmesh does not emit: harmless, accepted silently.
+    'stat_prefix',
   ],
   'envoy.config.route.v3.RouteMatch': [
     'prefix', 'path', 'safe_regex', 'path_separated_prefix', 'case_sensitive', 'headers', 'query_parameters', 'runtime_fraction',
   ],
   'envoy.config.route.v3.HeaderMatcher': [
     'name', 'exact_match', 'safe_regex_match', 'prefix_match', 'suffix_match', 'contains_match', 'present_match',
-    'string_match', 'invert_match',
+    'string_match', 'invert_match', 'treat_missing_header_as_empty',
   ],
   'envoy.config.route.v3.QueryParameterMatcher': ['name', 'string_match', 'present_match'],
   'envoy.type.matcher.v3.StringMatcher': ['exact', 'prefix', 'suffix', 'contains', 'safe_regex', 'ignore_case'],
   'envoy.type.matcher.v3.RegexMatcher': ['regex', 'google_re2'],
   'envoy.config.route.v3.RouteAction': [
     'cluster', 'weighted_clusters', 'cluster_header', 'prefix_rewrite', 'regex_rewrite', 'host_rewrite_literal',
-    'auto_host_rewrite', 'timeout', 'hash_policy',
+    'auto_host_rewrite', 'timeout', 'hash_policy', 'cluster_not_found_response_code',
+    // Not listed, so reported: retry_policy and request_mirror_policies are parsed but not
+    // executed (a failed attempt is not retried, nothing is mirrored) and max_grpc_timeout is not
+    // applied. Each changes behaviour Envoy would have, so the proxy must say so.
   ],
   'envoy.config.route.v3.WeightedCluster': ['clusters', 'total_weight'],
   'envoy.config.route.v3.WeightedCluster.ClusterWeight': [
     'name', 'weight', 'request_headers_to_add', 'request_headers_to_remove', 'response_headers_to_add',
-    'response_headers_to_remove', 'typed_per_filter_config',
+    'response_headers_to_remove', 'typed_per_filter_config', 'host_rewrite_literal',
   ],
   'envoy.config.route.v3.RouteAction.HashPolicy': ['header', 'cookie', 'connection_properties', 'query_parameter', 'terminal'],
   'envoy.config.route.v3.RouteAction.HashPolicy.Cookie': ['name', 'ttl', 'path'],
@@ -96,7 +108,10 @@ export const SUPPORTED_FIELDS: Record<string, readonly string[]> = {
   'envoy.config.cluster.v3.Cluster': [
     'name', 'alt_stat_name', 'type', 'connect_timeout', 'lb_policy', 'load_assignment', 'eds_cluster_config',
     'ring_hash_lb_config', 'maglev_lb_config', 'least_request_lb_config', 'typed_extension_protocol_options',
-    'transport_socket', 'dns_lookup_family', 'dns_refresh_rate', 'metadata',
+    'transport_socket', 'dns_lookup_family', 'dns_refresh_rate', 'metadata', 'respect_dns_ttl', 'cleanup_interval',
+    // Checked field by field by their compilers (circuit-breakers.ts, lb-config.ts), which note
+    // the sub-fields they do not implement: taken whole here.
+    'circuit_breakers', 'common_lb_config',
   ],
   'envoy.config.cluster.v3.Cluster.EdsClusterConfig': ['eds_config', 'service_name'],
   'envoy.config.cluster.v3.Cluster.RingHashLbConfig': ['minimum_ring_size', 'maximum_ring_size', 'hash_function'],
@@ -115,11 +130,11 @@ export const SUPPORTED_FIELDS: Record<string, readonly string[]> = {
   'envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext': ['common_tls_context', 'sni'],
   'envoy.extensions.transport_sockets.tls.v3.CommonTlsContext': [
     'tls_params', 'tls_certificates', 'tls_certificate_sds_secret_configs', 'validation_context',
-    'validation_context_sds_secret_config', 'alpn_protocols',
+    'validation_context_sds_secret_config', 'combined_validation_context', 'alpn_protocols',
   ],
   'envoy.extensions.transport_sockets.tls.v3.TlsParameters': ['tls_minimum_protocol_version', 'tls_maximum_protocol_version'],
   'envoy.extensions.transport_sockets.tls.v3.TlsCertificate': ['certificate_chain', 'private_key'],
-  'envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext': ['trusted_ca'],
+  'envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext': ['trusted_ca', 'system_root_certs', 'match_subject_alt_names'],
   'envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig': ['name', 'sds_config'],
   'envoy.extensions.transport_sockets.tls.v3.Secret': ['name', 'tls_certificate', 'validation_context'],
 };
@@ -140,6 +155,23 @@ export interface UnsupportedField {
 /** The warning text the bootstrap loader and xDS client print for one unsupported field. */
 export function describeUnsupported(u: UnsupportedField): string {
   return `field "${u.field}" of ${u.type} is not supported by tsmesh and is ignored`;
+}
+
+/**
+ * One line for all the unsupported fields of one xDS resource, or null when there are none:
+ * `fields not supported by tsmesh and ignored: RouteAction.retry_policy (×12), VirtualHost.include_request_attempt_count (×3)`.
+ * A generated route configuration repeats the same field on every route; one warning per
+ * occurrence would bury the log, while the first path still says where to look.
+ */
+export function summarizeUnsupported(list: readonly UnsupportedField[]): string | null {
+  if (list.length === 0) return null;
+  const counts = new Map<string, number>();
+  for (const u of list) {
+    const key = `${u.type.split('.').pop()!}.${u.field}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const parts = [...counts].map(([k, n]) => (n > 1 ? `${k} (×${n})` : k));
+  return `fields not supported by tsmesh and ignored: ${parts.join(', ')} (first at ${list[0]!.path})`;
 }
 
 /**

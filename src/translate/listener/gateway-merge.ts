@@ -1,8 +1,11 @@
 /**
  * The servers of every Gateway that selects one router proxy, merged per port (Istio's
  * MergeGateways): plaintext HTTP servers on a port share one listener and route configuration
- * `http.PORT`; TLS servers on a port are told apart by SNI, and each terminating HTTPS server
- * gets route configuration `https.PORT.PORTNAME.GATEWAY.NAMESPACE`. A server that cannot share
+ * `http.PORT[.BIND]`; TLS servers on a port are told apart by SNI, and each terminating HTTPS
+ * server gets route configuration `https.PORT.PORTNAME.GATEWAY.NAMESPACE[.BIND]`. PORT is the
+ * port the proxy really listens on (Istio's resolvePorts: the gateway Service's target port),
+ * and route names come from the route side's gatewayRdsRouteName, so RDS asks for exactly the
+ * names the route generator answers. A server that cannot share
  * its port (another protocol, a host already served with TLS there, a second TCP server) is
  * left out; gateways are taken oldest first, so the first server wins, and each left-out server
  * is returned as a conflict for the analyzer (IST0145 ConflictingGateways).
@@ -10,7 +13,9 @@
 import type { Gateway, GatewayServer } from '../../model/config-types.js';
 import { isHttpProtocol, parseProtocol } from '../../model/protocol.js';
 import type { Protocol } from '../../model/protocol.js';
-import { gatewayRouteName } from '../names.js';
+import type { Proxy } from '../../model/proxy.js';
+import type { PushContext } from '../../model/push-context.js';
+import { gatewayRdsRouteName, resolveGatewayPort } from '../route/gateway-servers.js';
 
 export interface MergedServer {
   readonly server: GatewayServer;
@@ -26,6 +31,7 @@ export interface MergedServer {
 }
 
 export interface MergedPort {
+  /** The port the proxy listens on: the server's port resolved to the gateway Service's target port. */
   readonly port: number;
   /** Server `bind`, when set (listener `BIND_PORT`). */
   readonly bind?: string;
@@ -70,13 +76,11 @@ export function isHttpServer(s: GatewayServer): boolean {
   return isHttpProtocol(p) || (p === 'HTTPS' && s.tls !== undefined && !isPassthroughServer(s));
 }
 
-function routeNameFor(s: GatewayServer, gw: Gateway): string | undefined {
-  const p = parseProtocol(s.port.protocol);
-  if (isHttpProtocol(p)) return gatewayRouteName('http', s.port.number);
-  if (p === 'HTTPS' && s.tls !== undefined && !isPassthroughServer(s)) {
-    return gatewayRouteName('https', s.port.number, `${s.port.name}.${gw.metadata.name}.${gw.metadata.namespace}`);
-  }
-  return undefined;
+function routeNameFor(s: GatewayServer, resolvedPort: number, gw: Gateway): string | undefined {
+  // HTTPS without tls settings has no certificate to terminate with: no connection manager.
+  if (parseProtocol(s.port.protocol) === 'HTTPS' && s.tls === undefined) return undefined;
+  const name = gatewayRdsRouteName(s, resolvedPort, gw);
+  return name === '' ? undefined : name;
 }
 
 function sanitizeHosts(hosts: readonly string[], namespace: string): string[] {
@@ -94,7 +98,7 @@ function sanitizeHosts(hosts: readonly string[], namespace: string): string[] {
   return out;
 }
 
-export function mergeGateways(gateways: readonly Gateway[]): MergedGateway {
+export function mergeGateways(proxy: Proxy, push: PushContext, gateways: readonly Gateway[]): MergedGateway {
   const ports = new Map<string, MergedPort>();
   const tlsHosts = new Map<string, Set<string>>();
   const routeNames = new Set<string>();
@@ -103,13 +107,14 @@ export function mergeGateways(gateways: readonly Gateway[]): MergedGateway {
     const gatewayName = `${gw.metadata.namespace}/${gw.metadata.name}`;
     (gw.spec.servers ?? []).forEach((server, serverIndex) => {
       const hosts = sanitizeHosts(server.hosts, gw.metadata.namespace);
-      const key = `${server.bind ?? ''}|${server.port.number}`;
+      const port = resolveGatewayPort(proxy, push, server.port.number);
+      const key = `${server.bind ?? ''}|${port}`;
       const existing = ports.get(key);
       const reject = (reason: GatewayConflictReason): void => {
         conflicts.push({
           gateway: gatewayName,
           serverIndex,
-          port: server.port.number,
+          port,
           hosts,
           reason,
           conflictsWith: [...new Set(existing?.servers.map((s) => s.gatewayName) ?? [])],
@@ -124,10 +129,10 @@ export function mergeGateways(gateways: readonly Gateway[]): MergedGateway {
         for (const h of hosts) known.add(h);
       }
       const protocol = parseProtocol(server.port.protocol);
-      const routeName = routeNameFor(server, gw);
+      const routeName = routeNameFor(server, port, gw);
       const merged: MergedServer = { server, gatewayName, gatewayNamespace: gw.metadata.namespace, serverIndex, hosts, ...(routeName !== undefined ? { routeName } : {}) };
       if (existing === undefined) {
-        ports.set(key, { port: server.port.number, ...(server.bind ? { bind: server.bind } : {}), plaintext: !isTlsServer(server), protocol, servers: [merged] });
+        ports.set(key, { port, ...(server.bind ? { bind: server.bind } : {}), plaintext: !isTlsServer(server), protocol, servers: [merged] });
         if (routeName !== undefined) routeNames.add(routeName);
         return;
       }

@@ -38,7 +38,7 @@ export interface GatewayListeners {
 }
 
 export function buildGatewayListeners(proxy: Proxy, push: PushContext): GatewayListeners {
-  const merged = mergeGateways(push.gatewaysFor(proxy));
+  const merged = mergeGateways(proxy, push, push.gatewaysFor(proxy));
   const wildcard = wildcardAndLocalhost(proxy).wildcard;
   const listeners: EnvoyJson[] = [];
   const skipped: SkippedServer[] = [];

@@ -77,10 +77,10 @@ describe('gateway routes: the seed guide', () => {
     assert.equal(clusterFor(rc, { authority: 'anything' }), 'outbound|80||hello-world.default.svc.cluster.local');
     // Virtual hosts keep the server's port in their names, as Istio.
     assert.deepEqual(names(rc), ['*:80']);
-    // A listener naming the route by the server's own port gets the same virtual hosts.
+    // The server's own port names no route (the listener asks for the resolved http.8080), as Istio.
     const byServerPort = await gatewayRoutes(yaml, 'http.80', { endpoints });
     assert.equal(byServerPort.name, 'http.80');
-    assert.deepEqual(byServerPort.virtual_hosts, rc.virtual_hosts);
+    assert.deepEqual(byServerPort.virtual_hosts, []);
     const none = await gatewayRoutes(yaml, 'http.9999', { endpoints });
     assert.deepEqual(none.virtual_hosts, [], 'no server has that route name');
   });

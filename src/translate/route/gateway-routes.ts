@@ -12,7 +12,6 @@ import type { Proxy } from '../../model/proxy.js';
 import type { PushContext } from '../../model/push-context.js';
 import type { Service } from '../../model/service.js';
 import { mergeGateways } from './gateway-servers.js';
-import type { MergedGateway, MergedServer } from './gateway-servers.js';
 import { hashesForVirtualService } from './hash-policy.js';
 import { buildHTTPRoutesForVirtualService, sortVHostRoutes } from './http-route.js';
 import type { RouteContext } from './route-context.js';
@@ -62,22 +61,6 @@ function serviceLookup(visible: readonly Service[], vs: VirtualService): (hostna
   };
 }
 
-/**
- * `http.N` where N is a server's own port rather than the target port Istio resolves it to (or
- * without the `.BIND` suffix): the HTTP servers on server port N. Lets a listener that names
- * routes by server port get the same configuration as one using Istio's resolved names.
- */
-function serversByServerPort(merged: MergedGateway, routeName: string): MergedServer[] | undefined {
-  const m = /^http\.(\d+)$/.exec(routeName);
-  if (m === null) return undefined;
-  const port = Number(m[1]);
-  const out: MergedServer[] = [];
-  for (const [name, servers] of merged.serversByRouteName) {
-    if (name.startsWith('http.')) out.push(...servers.filter((s) => s.server.port.number === port));
-  }
-  return out.length > 0 ? out : undefined;
-}
-
 /** An empty route configuration: what Istio answers for a route name no server has (e.g. a Gateway just deleted). */
 function emptyRouteConfiguration(routeName: string): EnvoyJson {
   return { name: routeName, virtual_hosts: [], validate_clusters: false };
@@ -106,7 +89,7 @@ function collapseDuplicateRoutes(vhosts: Map<string, EnvoyJson>): EnvoyJson[] {
 /** `buildGatewayRoutes(proxy, push, 'http.8080')`: the RouteConfiguration a gateway's HTTP listener asks for. */
 export function buildGatewayRoutes(proxy: Proxy, push: PushContext, routeName: string): EnvoyJson {
   const merged = mergeGateways(proxy, push, push.gatewaysFor(proxy));
-  const servers = merged.serversByRouteName.get(routeName) ?? serversByServerPort(merged, routeName);
+  const servers = merged.serversByRouteName.get(routeName);
   if (servers === undefined || servers.length === 0) return emptyRouteConfiguration(routeName);
 
   const visible = push.servicesVisibleTo(proxy.namespace);
