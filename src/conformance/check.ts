@@ -62,7 +62,7 @@ export async function send(target: Target, prepared: Prepared, timeoutMs: number
   const client = new Client(`${https ? 'https' : 'http'}://${dialled}`, {
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
-    ...(https ? { connect: { ...(target.ca !== undefined ? { ca: target.ca } : {}), ...(request.sni !== undefined ? { servername: request.sni } : {}) } } : {}),
+    ...(https ? { connect: { ...(target.ca !== undefined ? { ca: target.ca } : {}), ...(request.sni !== undefined ? { servername: request.sni } : {}), checkServerIdentity: goVerifyHostname } } : {}),
   });
   try {
     const res = await client.request({ path: prepared.path, method: request.method, headers, signal: AbortSignal.timeout(timeoutMs) });
@@ -181,4 +181,23 @@ function describeBody(observed: Observed): string {
 
 export function hostPort(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/**
+ * Hostname verification as the upstream suite's Go client does it (crypto/x509 VerifyHostname):
+ * a leftmost `*` label matches any one label, so the suite's `*.org` certificate covers
+ * `example.org`. Node's default refuses wildcards directly under a one-label suffix.
+ */
+export function goVerifyHostname(host: string, cert: { subjectaltname?: string }): Error | undefined {
+  const names = (cert.subjectaltname ?? '')
+    .split(', ')
+    .filter((n) => n.startsWith('DNS:'))
+    .map((n) => n.slice(4).toLowerCase());
+  const hostLabels = host.toLowerCase().replace(/\.$/, '').split('.');
+  const matches = (pattern: string): boolean => {
+    const labels = pattern.split('.');
+    if (labels.length !== hostLabels.length) return false;
+    return labels.every((l, i) => (i === 0 && l === '*') || l === hostLabels[i]);
+  };
+  return names.some(matches) ? undefined : new Error(`certificate is not valid for ${host} (SANs: ${names.join(', ')})`);
 }

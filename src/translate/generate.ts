@@ -1,7 +1,7 @@
 /**
  * Everything one proxy is sent (Istio's per-proxy LDS/RDS/CDS/EDS generators together): the
- * listeners, the route configurations those listeners ask RDS for, the clusters, and the
- * endpoints of the clusters that use EDS. Pure and deterministic: resources sorted by name.
+ * listeners, the route configurations those listeners ask RDS for, the clusters, the
+ * endpoints of the clusters that use EDS, and the gateway certificates the listeners name (SDS). Pure and deterministic: resources sorted by name.
  */
 import type { ProxyGenerator, ProxyResources } from './generated.js';
 import { sortByName } from './generated.js';
@@ -9,6 +9,7 @@ import { buildClusters, edsClusterNames } from './cluster/build-clusters.js';
 import { buildEndpoints } from './endpoint/build-endpoints.js';
 import { buildListeners, referencedRouteNames } from './listener/build-listeners.js';
 import { buildRoutes } from './route/build-routes.js';
+import { buildSecrets, referencedSecretNames } from './secret/build-secrets.js';
 import { servicesInScope } from './sidecar-scope.js';
 import { generateProxylessGrpcResources, isProxylessGrpc } from './listener/grpc-proxyless.js';
 
@@ -24,6 +25,6 @@ export const generateProxyResources: ProxyGenerator = (proxy, push): ProxyResour
     routes: sortByName([...routes]),
     clusters: sortByName([...clusters]),
     endpoints: sortByName([...endpoints]),
-    secrets: [],
+    secrets: buildSecrets(proxy, push, referencedSecretNames(listeners)),
   };
 };

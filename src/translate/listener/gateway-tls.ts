@@ -20,6 +20,15 @@ export const ROOT_CA_SECRET = 'ROOTCA';
 
 const TLS_VERSIONS: Record<string, string> = { TLSV1_0: 'TLSv1_0', TLSV1_1: 'TLSv1_1', TLSV1_2: 'TLSv1_2', TLSV1_3: 'TLSv1_3' };
 
+/**
+ * Istio's credentials.ToResourceName: a credentialName that already names its source
+ * (`kubernetes-gateway://NS/NAME` from the Gateway API) is used as is; a bare one is a
+ * Kubernetes Secret in the gateway's namespace.
+ */
+function credentialResource(credentialName: string): string {
+  return credentialName.includes('://') ? credentialName : `${KUBERNETES_SECRET_PREFIX}${credentialName}`;
+}
+
 function sdsSecret(name: string): EnvoyJson {
   return { name, sds_config: adsConfigSource() };
 }
@@ -36,9 +45,9 @@ export function buildGatewayTlsContext(tls: ServerTls | undefined): EnvoyJson | 
     common.tls_certificate_sds_secret_configs = [sdsSecret(WORKLOAD_CERT_SECRET)];
     common.validation_context_sds_secret_config = sdsSecret(ROOT_CA_SECRET);
   } else if (tls.credentialName !== undefined && tls.credentialName !== '') {
-    common.tls_certificate_sds_secret_configs = [sdsSecret(`${KUBERNETES_SECRET_PREFIX}${tls.credentialName}`)];
+    common.tls_certificate_sds_secret_configs = [sdsSecret(credentialResource(tls.credentialName))];
     if (validateClient) {
-      const ca = tls.caCertCredentialName ? `${KUBERNETES_SECRET_PREFIX}${tls.caCertCredentialName}` : `${KUBERNETES_SECRET_PREFIX}${tls.credentialName}${SDS_CA_SUFFIX}`;
+      const ca = tls.caCertCredentialName ? credentialResource(tls.caCertCredentialName) : `${credentialResource(tls.credentialName)}${SDS_CA_SUFFIX}`;
       // Istio always writes a combined context; without SANs its default half is empty, which
       // is exactly a plain SDS validation context.
       if (sans.length > 0) {
