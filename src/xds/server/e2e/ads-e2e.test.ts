@@ -21,6 +21,7 @@ import { startUpstream } from '../../../proxy/testing/proxy-harness.js';
 import type { Upstream } from '../../../proxy/testing/proxy-harness.js';
 import { formatProxyStatus } from '../../../cli/commands/proxy-status.js';
 import { getDebugJson } from '../../../cli/debug-client.js';
+import { until } from '../../../proxy/e2e/wait-fixtures.js';
 
 const cleanup: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -29,21 +30,6 @@ afterEach(async () => {
 
 const A = 'outbound|80||a.default.svc.cluster.local';
 const B = 'outbound|80||b.default.svc.cluster.local';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function get(port: number, path = '/'): Promise<{ status: number; body: string }> {
   const r = await request(`http://127.0.0.1:${port}${path}`);

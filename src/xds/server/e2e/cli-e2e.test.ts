@@ -5,8 +5,6 @@
  */
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { DiscoveryServer } from '../discovery-server.js';
 import type { SyncStatus } from '../proxy-status.js';
@@ -16,6 +14,7 @@ import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL 
 import { startUpstream } from '../../../proxy/testing/proxy-harness.js';
 import { runTsmesh, runToExit } from '../../../proxy/e2e/cli-fixtures.js';
 import { getDebugJson } from '../../../cli/debug-client.js';
+import { freePort, until } from '../../../proxy/e2e/wait-fixtures.js';
 
 const cleanup: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -23,29 +22,6 @@ afterEach(async () => {
 });
 
 const A = 'outbound|80||a.default.svc.cluster.local';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test('tsmesh proxy router connects to the ADS server; proxy-status and proxy-config show it', async () => {
   const upstream = await startUpstream('A');
@@ -74,7 +50,7 @@ test('tsmesh proxy router connects to the ADS server; proxy-status and proxy-con
     const r = await request(`http://127.0.0.1:${listenerPort}/get`);
     const text = await r.body.text();
     return r.statusCode === 200 ? text : undefined;
-  });
+  }, 20_000);
   assert.equal(body, 'A GET /get');
   const node = gen.proxies[0]!;
   assert.equal(node.type, 'router');
@@ -85,7 +61,7 @@ test('tsmesh proxy router connects to the ADS server; proxy-status and proxy-con
     const s = (await getDebugJson('test', debug, '/debug/syncz')) as SyncStatus[];
     const r = s[0]?.resources ?? {};
     return [CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL].every((t) => configStatus(r[t]) === 'SYNCED') ? true : undefined;
-  });
+  }, 20_000);
   const ps = await runToExit(['proxy-status', '--discovery-address', debug]);
   assert.equal(ps.code, 0, ps.stderr);
   assert.match(ps.stdout, /^NAME\s+CLUSTER\s+CDS\s+LDS\s+EDS\s+RDS\s+ECDS\s+ISTIOD\s+VERSION\n/);
@@ -112,7 +88,7 @@ test('tsmesh proxy router connects to the ADS server; proxy-status and proxy-con
   proxy.child.kill('SIGTERM');
   const exited = await proxy.exited;
   assert.equal(exited.code, 0, exited.stderr);
-  await until('the connection to go', async () => (((await getDebugJson('test', debug, '/debug/syncz')) as unknown[]).length === 0 ? true : undefined));
+  await until('the connection to go', async () => (((await getDebugJson('test', debug, '/debug/syncz')) as unknown[]).length === 0 ? true : undefined), 20_000);
 });
 
 test('tsmesh proxy-status says clearly when the control plane is not there', async () => {

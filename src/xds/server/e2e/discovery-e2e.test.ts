@@ -9,51 +9,10 @@ import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { runTsmesh, runToExit, tempDir } from '../../../proxy/e2e/cli-fixtures.js';
 import type { RunningProxy } from '../../../proxy/e2e/cli-fixtures.js';
-
-/** A port free on both 127.0.0.1 and 127.0.0.2 (the two pods listen on the same port). */
-async function freePort(hosts: readonly string[] = ['127.0.0.1']): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const s = net.createServer();
-    await new Promise<void>((r) => s.listen(0, hosts[0], r));
-    const port = (s.address() as AddressInfo).port;
-    await new Promise<void>((r) => s.close(() => r()));
-    if (await allFree(port, hosts.slice(1))) return port;
-  }
-  throw new Error('no free port');
-}
-
-async function allFree(port: number, hosts: readonly string[]): Promise<boolean> {
-  for (const h of hosts) {
-    const s = net.createServer();
-    const ok = await new Promise<boolean>((r) => {
-      s.once('error', () => r(false));
-      s.listen(port, h, () => r(true));
-    });
-    if (ok) await new Promise<void>((r) => s.close(() => r()));
-    else return false;
-  }
-  return true;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { freePort, until } from '../../../proxy/e2e/wait-fixtures.js';
 
 async function startPod(host: string, port: number, name: string): Promise<http.Server> {
   const server = http.createServer((req, res) => {

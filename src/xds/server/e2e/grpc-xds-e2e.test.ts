@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
 import { runTsmesh, runToExit, tempDir } from '../../../proxy/e2e/cli-fixtures.js';
+import { until } from '../../../proxy/e2e/wait-fixtures.js';
 
 const HOST = 'greeter.default.svc.cluster.local';
 const METHOD = '/test.Greeter/Hello';
@@ -37,21 +38,6 @@ async function portFreeOn(hosts: readonly string[]): Promise<number> {
     if (ok) return port;
   }
   throw new Error('no free port');
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** A gRPC server (generic service, raw bytes) answering every Hello with `name`. */
