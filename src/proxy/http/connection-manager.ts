@@ -14,7 +14,7 @@ import { LocalReplies } from '../errors/local-replies.js';
 import { ResponseFlag } from '../errors/response-flags.js';
 import type { RouteTable } from '../router/route-table.js';
 import { HcmStats } from './hcm-stats.js';
-import { checkHttp1, closeAfterDelay, codecReason, hasProtocolError, http1ResponseClosed, markProtocolError, serializeHttp1, writeCodecError } from './http1-codec.js';
+import { checkHttp1, closeAfterDelay, codecErrorStatus, codecReason, hasProtocolError, http1ResponseClosed, markProtocolError, serializeHttp1, writeCodecError } from './http1-codec.js';
 import type { NetworkFilter } from '../network/network-filter.js';
 import type { StatsStore } from '../../telemetry/stats/stats-store.js';
 
@@ -262,16 +262,8 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
     }
     markProtocolError(socket);
     if (code.startsWith('HPE_')) this.stats.cxProtocolError.inc();
-    let status = 400;
-    let body: string | undefined;
-    if (code === 'HPE_HEADER_OVERFLOW') status = 431;
-    else if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      status = 408;
-      body = this.#headersTimeoutBody;
-    }
-    // llhttp says HPE_INVALID_TRANSFER_ENCODING both for CL+TE (Envoy: 400) and for codings
-    // other than a final "chunked" (Envoy: 501, "unsupported transfer encoding").
-    else if (code === 'HPE_INVALID_TRANSFER_ENCODING' && !/content-length/i.test(err.message)) status = 501;
+    const status = codecErrorStatus(code, err.message);
+    const body = status === 408 ? this.#headersTimeoutBody : undefined;
     // A pipelined response still being produced goes first (Envoy reads the next request only
     // after answering the current one); then the error reply, then close.
     const inflight = (socket as unknown as { _httpMessage?: http.ServerResponse | null })._httpMessage;

@@ -55,6 +55,16 @@ export function closeAfterDelay(socket: Duplex): void {
   socket.once('close', () => clearTimeout(timer));
 }
 
+/** The status Envoy answers a parser or header-timeout error with (`code`: llhttp's HPE_*, or ERR_HTTP_REQUEST_TIMEOUT). */
+export function codecErrorStatus(code: string, message: string): number {
+  if (code === 'HPE_HEADER_OVERFLOW') return 431;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 408;
+  // llhttp says HPE_INVALID_TRANSFER_ENCODING both for CL+TE (Envoy: 400) and for codings
+  // other than a final "chunked" (Envoy: 501, "unsupported transfer encoding").
+  if (code === 'HPE_INVALID_TRANSFER_ENCODING' && !/content-length/i.test(message)) return 501;
+  return 400;
+}
+
 /** Envoy's local reply for a codec error (body: the reason phrase), then a delayed close. */
 export function writeCodecError(socket: Duplex, status: number, config: HcmConfig, body?: string): void {
   if (socket.destroyed) return;
