@@ -21,6 +21,12 @@ export interface MeshConfig {
   readonly accessLogFile: string;
   /** enableAutoMtls: clusters to mesh services use ISTIO_MUTUAL when the endpoint has a sidecar. */
   readonly enableAutoMtls: boolean;
+  /**
+   * proxyHttpPort: when > 0, every sidecar gets Istio's HTTP proxy listener on localhost (its
+   * TSMESH_BIND_ADDRESS in NONE mode) at this port, for applications that send absolute-form
+   * requests through `HTTP_PROXY=http://ADDRESS:PORT`. 0 (Istio's default) leaves it out.
+   */
+  readonly proxyHttpPort: number;
 }
 
 export const DEFAULT_MESH_CONFIG: MeshConfig = {
@@ -34,4 +40,5 @@ export const DEFAULT_MESH_CONFIG: MeshConfig = {
   defaultDestinationRuleExportTo: ['*'],
   accessLogFile: '',
   enableAutoMtls: true,
+  proxyHttpPort: 0,
 };

@@ -43,6 +43,9 @@ export function parseSubsetKey(name: string): { direction: TrafficDirection; por
   return { direction, port: n, subset, hostname };
 }
 
+/** Istio's model.RDSHttpProxy: the route configuration of the HTTP proxy listener (MeshConfig proxyHttpPort). */
+export const HTTP_PROXY_ROUTE = 'http_proxy';
+
 /** Sidecar outbound HTTP route configuration for a port: `80`; a gateway's: `http.8080` (Istio's gateway RDS name). */
 export function outboundRouteName(port: number): string {
   return String(port);

@@ -198,3 +198,17 @@ test('proxy compat: outlier detection and access logs, which the proxy does not 
   for (const w of listeners) assert.match(w, /: (HttpConnectionManager\.access_log|TcpProxy\.access_log)(,(HttpConnectionManager\.access_log|TcpProxy\.access_log))?$/, w);
   assert.ok(listeners.some((w) => w.includes('TcpProxy.access_log')) && listeners.some((w) => w.includes('HttpConnectionManager.access_log')));
 });
+
+test('proxy compat: a local pod sidecar (NONE, TSMESH_BIND/APP_ADDRESS, proxyHttpPort) loads its whole set, http_proxy included', async () => {
+  const pod = proxyOf({
+    ip: '127.10.0.5', labels: { app: 'customers' },
+    metadata: { ...NONE_MODE, TSMESH_BIND_ADDRESS: '127.10.0.5', TSMESH_APP_ADDRESS: '127.11.0.5' },
+  });
+  const r = generateProxyResources(pod, pushOf({ services, endpoints, configs, mesh: { proxyHttpPort: 15080 } }));
+  const names = r.listeners.map((l) => String(l.name));
+  for (const n of ['127.10.0.5_15080', '127.10.0.5_8080', '127.10.0.5_9090', '127.10.0.5_80', '127.10.0.5_3306']) assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
+  assert.ok(r.routes.some((x) => x.name === 'http_proxy'));
+  const { warnings, errors } = await feedToProxy(r);
+  assert.deepEqual(errors, []);
+  assertOnlyKnownWarnings(warnings, r.routes.map((x) => String(x.name)));
+});

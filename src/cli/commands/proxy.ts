@@ -1,4 +1,5 @@
 import v8 from 'node:v8';
+import { isIP } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,9 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'ip', kind: 'string', help: 'sidecar|router: the workload\'s IP (default 127.0.0.1)' },
   { name: 'name', kind: 'string', help: 'sidecar|router: the pod name proxy-status shows (default APP-PID)' },
   { name: 'interception-mode', kind: 'string', help: 'sidecar|router: REDIRECT (default), TPROXY or NONE' },
+  { name: 'admin-address', kind: 'string', help: 'sidecar|router: the IP admin listens on (default 127.0.0.1)' },
+  { name: 'bind-address', kind: 'string', help: 'sidecar|router with NONE: the IP its listeners bind instead of 127.0.0.1 (the pod\'s own address)' },
+  { name: 'app-address', kind: 'string', help: 'sidecar with NONE: the IP the application listens on; the sidecar takes its service ports on the pod address' },
   { name: 'help', short: 'h', kind: 'boolean', help: 'Show this help' },
 ];
 
@@ -34,7 +38,10 @@ secrets, and dynamic ones over ADS from the control plane named in dynamic_resou
 
 With sidecar or router it is Istio's pilot-agent: it builds the bootstrap itself (node id
 TYPE~IP~POD.NS~NS.svc.cluster.local with Istio's node metadata, LDS and CDS over ADS from
---discovery-address, admin on --admin-port, default 15000) and runs the proxy with it.
+--discovery-address, admin on --admin-address:--admin-port, default 127.0.0.1:15000) and runs
+the proxy with it. Without traffic capture (--interception-mode NONE), --bind-address puts its
+listeners on the pod's own address instead of 127.0.0.1, and --app-address (where the
+application listens) makes it take the workload's service ports on the pod address.
 
 Flags:
 ${flagHelp(FLAGS)}`;
@@ -116,6 +123,22 @@ function writeAgentBootstrap(type: 'sidecar' | 'router', values: Record<string, 
   }
   const mode = (values['interception-mode'] as string | undefined) ?? 'REDIRECT';
   if (mode !== 'REDIRECT' && mode !== 'TPROXY' && mode !== 'NONE') fail(`--interception-mode must be REDIRECT, TPROXY or NONE, got "${mode}"`);
+  const address = (flag: string): string | undefined => {
+    const v = values[flag] as string | undefined;
+    if (v !== undefined && isIP(v) === 0) fail(`--${flag} must be an IP address, got "${v}"`);
+    return v;
+  };
+  const adminAddress = address('admin-address');
+  const bindAddress = address('bind-address');
+  const appAddress = address('app-address');
+  for (const [flag, v] of [['bind-address', bindAddress], ['app-address', appAddress]] as const) {
+    // Only a proxy without capture binds its listeners itself (Istio's INTERCEPTION_MODE NONE).
+    if (v !== undefined && mode !== 'NONE') fail(`--${flag} needs --interception-mode NONE`);
+  }
+  const ip = (values['ip'] as string | undefined) ?? '127.0.0.1';
+  if (appAddress !== undefined && appAddress === (bindAddress ?? ip)) {
+    fail(`--app-address ${appAddress} is the pod address the sidecar listens on for the application (${bindAddress !== undefined ? '--bind-address' : '--ip'}); give the application an address of its own`);
+  }
   const namespace = (values['namespace'] as string | undefined) ?? 'default';
   const app = labels['app'] ?? (type === 'router' ? 'istio-ingressgateway' : 'sidecar');
   const config: AgentConfig = {
@@ -125,10 +148,13 @@ function writeAgentBootstrap(type: 'sidecar' | 'router', values: Record<string, 
     podName: (values['name'] as string | undefined) ?? `${app}-${process.pid}`,
     labels,
     serviceAccount: (values['service-account'] as string | undefined) ?? 'default',
-    ips: [(values['ip'] as string | undefined) ?? '127.0.0.1'],
+    ips: [ip],
     // Istio's admin port unless --admin-port overrides it (applied by ProxyServer).
     adminPort: 15000,
     interceptionMode: mode as 'REDIRECT' | 'TPROXY' | 'NONE',
+    ...(adminAddress !== undefined ? { adminAddress } : {}),
+    ...(bindAddress !== undefined ? { bindAddress } : {}),
+    ...(appAddress !== undefined ? { appAddress } : {}),
     istioVersion: TSMESH_VERSION,
   };
   let bootstrap: Record<string, unknown> = {};

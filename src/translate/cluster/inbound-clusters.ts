@@ -14,6 +14,7 @@ import type { PushContext } from '../../model/push-context.js';
 import type { Endpoint, Service, ServicePort } from '../../model/service.js';
 import type { EnvoyJson } from '../generated.js';
 import { inboundClusterName } from '../names.js';
+import { appAddress } from '../listener/interception.js';
 import type { TrafficPolicyContext } from './apply-traffic-policy.js';
 import { applyTrafficPolicy } from './apply-traffic-policy.js';
 import { buildBaseCluster } from './base-cluster.js';
@@ -128,8 +129,11 @@ export function buildInboundClusters(proxy: Proxy, push: PushContext): EnvoyJson
       list.push(t);
       byTargetPort.set(t.targetPort, list);
     }
+    // In NONE mode with TSMESH_APP_ADDRESS the application listens there (the defaultEndpoint of
+    // the ingress the platform stands for; listener/interception.ts).
+    const app = appAddress(proxy) ?? LOCALHOST;
     for (const [port, list] of byTargetPort) {
-      const c = inboundCluster(push, proxy, sidecar, port, LOCALHOST, list, list[0]!.port);
+      const c = inboundCluster(push, proxy, sidecar, port, app, list, list[0]!.port);
       if (c !== undefined) out.push(c);
     }
     return out;

@@ -1,6 +1,7 @@
 /**
  * LDS for one proxy (Istio's ConfigGeneratorImpl.BuildListeners): a sidecar's outbound
- * listeners, its `virtualOutbound` catch-all and its inbound listeners; a router's gateway
+ * listeners, its HTTP proxy listener (MeshConfig proxyHttpPort), its `virtualOutbound` catch-all
+ * and its inbound listeners; a router's gateway
  * listeners. Pure: everything comes from the arguments.
  */
 import type { Proxy } from '../../model/proxy.js';
@@ -11,6 +12,7 @@ import type { GatewayConflict } from './gateway-merge.js';
 import type { SkippedServer } from './gateway.js';
 import { buildGatewayListeners } from './gateway.js';
 import { HCM_TYPE_URL } from './envoy-json.js';
+import { buildHttpProxyListener } from './http-proxy.js';
 import { buildInboundListeners } from './inbound.js';
 import { buildSidecarOutboundListeners } from './outbound.js';
 import { buildVirtualOutboundListener } from './virtual-outbound.js';
@@ -31,11 +33,32 @@ export function buildListeners(proxy: Proxy, push: PushContext, services: readon
     const gw = buildGatewayListeners(proxy, push);
     return { listeners: gw.listeners, gatewayConflicts: gw.conflicts, skippedGatewayServers: gw.skipped };
   }
-  const listeners = buildSidecarOutboundListeners(proxy, push, services);
+  const inbound = buildInboundListeners(proxy, push);
+  const httpProxy = buildHttpProxyListener(proxy, push);
+  // One socket per address: a port the application is reached on (inbound) comes first, then
+  // the HTTP proxy, then outbound service ports (a NONE-mode sidecar binds them all on its one
+  // TSMESH_BIND_ADDRESS; Envoy would reject the whole update for two listeners on one address).
+  const bound = new Set<string>();
+  const claim = (l: EnvoyJson): boolean => {
+    if (l.bind_to_port === false) return true;
+    const key = addressKey(l);
+    if (bound.has(key)) return false;
+    bound.add(key);
+    return true;
+  };
+  for (const l of inbound) claim(l);
+  const listeners: EnvoyJson[] = [];
+  if (httpProxy !== null && claim(httpProxy)) listeners.push(httpProxy);
+  listeners.unshift(...buildSidecarOutboundListeners(proxy, push, services).filter(claim));
   const virtualOutbound = buildVirtualOutboundListener(proxy, push);
   if (virtualOutbound !== null) listeners.push(virtualOutbound);
-  listeners.push(...buildInboundListeners(proxy, push));
+  listeners.push(...inbound);
   return { listeners, gatewayConflicts: [], skippedGatewayServers: [] };
+}
+
+function addressKey(l: EnvoyJson): string {
+  const sa = (l.address as EnvoyJson | undefined)?.socket_address as EnvoyJson | undefined;
+  return `${String(sa?.address ?? '')}:${String(sa?.port_value ?? '')}`;
 }
 
 /** Route configuration names the listeners' connection managers ask RDS for, sorted. */

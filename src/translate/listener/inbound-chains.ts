@@ -1,6 +1,8 @@
 /**
  * Which inbound ports a sidecar serves (Istio's buildInboundChainConfigs): the ports of services
- * its workload backs, or, when its Sidecar resource has `ingress` listeners, exactly those.
+ * its workload backs, or, when its Sidecar resource has `ingress` listeners, exactly those. In
+ * NONE mode only Sidecar ingress binds ports, or, with TSMESH_APP_ADDRESS, the ingress the
+ * platform would have written (see interception.ts).
  * A workload backs a service port when an endpoint of that port is the proxy's workload (the
  * target port is the endpoint's), or when the service's selector selects the
  * proxy's labels in its namespace (the target port is then the service port: the model has no
@@ -13,7 +15,7 @@ import type { PushContext } from '../../model/push-context.js';
 import { selectorMatches } from '../../model/labels.js';
 import type { Endpoint, Service } from '../../model/service.js';
 import { inboundClusterName } from '../names.js';
-import { canBindPort, interceptionMode, wildcardAndLocalhost } from './interception.js';
+import { appAddress, canBindPort, interceptionMode, podBindAddress, wildcardAndLocalhost } from './interception.js';
 
 export interface InboundChainConfig {
   /** The service (or `SIDECAR.NAMESPACE` for Sidecar ingress) the chain serves, for telemetry and conflicts. */
@@ -33,9 +35,18 @@ export function buildInboundChainConfigs(proxy: Proxy, push: PushContext): Inbou
   const ingress = push.sidecarFor(proxy)?.spec.ingress ?? [];
   const byPort = new Map<number, InboundChainConfig>();
   if (ingress.length === 0) {
-    // Without capture every service port would collide with the application's own socket;
-    // Istio asks for Sidecar ingress listeners instead.
-    if (interceptionMode(proxy) === 'NONE') return [];
+    if (interceptionMode(proxy) === 'NONE') {
+      // Without capture every service port would collide with the application's own socket;
+      // Istio asks for Sidecar ingress listeners instead. An application on an address of its
+      // own (TSMESH_APP_ADDRESS) gets what such ingress listeners would give it, one per target port.
+      if (appAddress(proxy) === undefined) return [];
+      const bind = podBindAddress(proxy);
+      for (const cc of serviceTargets(proxy, push)) {
+        if (byPort.has(cc.targetPort) || !canBindPort(proxy, true, cc.targetPort)) continue;
+        byPort.set(cc.targetPort, { ...cc, bind, bindToPort: true });
+      }
+      return [...byPort.values()].sort((a, b) => a.targetPort - b.targetPort);
+    }
     for (const cc of serviceTargets(proxy, push)) if (!byPort.has(cc.targetPort)) byPort.set(cc.targetPort, cc);
   } else {
     const sidecar = push.sidecarFor(proxy)!;

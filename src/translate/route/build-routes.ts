@@ -1,12 +1,14 @@
 /**
  * RDS for one proxy: the RouteConfigurations its listeners named, as Istio's BuildHTTPRoutes.
- * Sidecars ask for their outbound ports (`80`, `9080`); gateways for their servers' routes
- * (`http.8080`, `https.443.https.my-gateway.default`).
+ * Sidecars ask for their outbound ports (`80`, `9080`) and, with an HTTP proxy port, `http_proxy`;
+ * gateways for their servers' routes (`http.8080`, `https.443.https.my-gateway.default`).
  */
 import type { EnvoyJson } from '../generated.js';
 import type { Proxy } from '../../model/proxy.js';
 import type { PushContext } from '../../model/push-context.js';
+import { HTTP_PROXY_ROUTE } from '../names.js';
 import { buildGatewayRoutes } from './gateway-routes.js';
+import { buildHttpProxyRoutes } from './http-proxy-routes.js';
 import { buildSidecarOutboundRoutes } from './sidecar-routes.js';
 
 /** A numeric RDS name: a sidecar outbound port. */
@@ -30,6 +32,7 @@ export function buildRoutes(proxy: Proxy, push: PushContext, routeNames: readonl
   return routeNames.map((name) => {
     const port = sidecarPort(name);
     if (port !== null) return buildSidecarOutboundRoutes(proxy, push, port);
+    if (name === HTTP_PROXY_ROUTE && proxy.type === 'sidecar') return buildHttpProxyRoutes(proxy, push);
     if (isGatewayRouteName(name)) return buildGatewayRoutes(proxy, push, name);
     return { name, virtual_hosts: [], validate_clusters: false };
   });

@@ -63,11 +63,20 @@ function sortByName(vhosts: EnvoyJson[]): EnvoyJson[] {
  * The virtual hosts for `port`, in Istio's order (sorted by name), duplicates removed: a second
  * virtual host with a name already built is dropped, and a domain already claimed by an earlier
  * virtual host is removed from later ones (VirtualService hosts come first, oldest
- * VirtualService first, then services without one by hostname).
+ * VirtualService first, then services without one by hostname). `httpProxy`: the port's share of
+ * the `http_proxy` route configuration (domains with `:PORT`, no port-80 exception).
  */
-export function buildSidecarOutboundVirtualHosts(proxy: Proxy, push: PushContext, port: number, services: readonly Service[]): EnvoyJson[] {
-  const wrappers = buildSidecarVirtualHostWrappers({ proxy, push, listenPort: port, services, virtualServices: sidecarVirtualServices(proxy, push) });
-  const ignorePort = !isProxylessGrpc(proxy);
+export function buildSidecarOutboundVirtualHosts(
+  proxy: Proxy,
+  push: PushContext,
+  port: number,
+  services: readonly Service[],
+  opts: { readonly httpProxy?: boolean } = {},
+): EnvoyJson[] {
+  const httpProxy = opts.httpProxy === true;
+  const wrappers = buildSidecarVirtualHostWrappers({ proxy, push, listenPort: port, services, virtualServices: sidecarVirtualServices(proxy, push), httpProxy });
+  // The HTTP proxy's route configuration tells ports apart by the domains (Istio's listener port 0).
+  const ignorePort = !isProxylessGrpc(proxy) && !httpProxy;
   const names = new Set<string>();
   const taken = new Set<string>();
   const knownFqdns = new Set<string>();

@@ -137,6 +137,11 @@ export interface SidecarVirtualHostInput {
   readonly services: readonly Service[];
   /** VirtualServices in scope, resolved and merged, oldest first. */
   readonly virtualServices: readonly VirtualService[];
+  /**
+   * For the HTTP proxy route configuration (listener port 0 in Istio): no port-80 exception, so
+   * only VirtualServices naming a service of the port are used, as Istio's selectVirtualServices.
+   */
+  readonly httpProxy?: boolean;
 }
 
 /**
@@ -154,7 +159,8 @@ export function buildSidecarVirtualHostWrappers(input: SidecarVirtualHostInput):
   }
   const index = mostSpecificVirtualServiceIndex(input.virtualServices, input.services);
   // Istio keeps every VirtualService on port 80 (to reach non-registry hosts like www.example.com).
-  const virtualServices = listenPort === 80 ? input.virtualServices : selectVirtualServices(input.virtualServices, servicesByName);
+  const port80Hack = listenPort === 80 && input.httpProxy !== true;
+  const virtualServices = port80Hack ? input.virtualServices : selectVirtualServices(input.virtualServices, servicesByName);
 
   const out: VirtualHostWrapper[] = [];
   for (const vs of virtualServices) {
@@ -180,7 +186,7 @@ export function buildSidecarVirtualHostWrappers(input: SidecarVirtualHostInput):
     const httpServices = services.filter((s) => s.ports.some((p) => isHttpOrSniffed(p.protocol)));
     // Services were narrowed to the listener port, so they group under it; with none, only port 80
     // keeps the VirtualService (for its non-registry hosts), as Istio's "gross hack" does.
-    if (httpServices.length > 0 || listenPort === 80) {
+    if (httpServices.length > 0 || port80Hack) {
       out.push({ port: listenPort, services: httpServices, virtualServiceHosts: hosts, routes });
     }
   }

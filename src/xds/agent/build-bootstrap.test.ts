@@ -66,3 +66,19 @@ test('parseLabels reads k=v,k2=v2 and names a malformed pair', () => {
   assert.deepEqual(parseLabels(''), {});
   assert.throws(() => parseLabels('app'), /"app" is not KEY=VALUE/);
 });
+
+test("a local pod's sidecar: admin on the pod address, TSMESH_BIND_ADDRESS and TSMESH_APP_ADDRESS in the node metadata", () => {
+  const b = buildBootstrap({
+    ...CONFIG, ips: ['127.10.0.5'], interceptionMode: 'NONE', adminAddress: '127.10.0.5', bindAddress: '127.10.0.5', appAddress: '127.11.0.5',
+  });
+  assert.deepEqual(parseBootstrap(JSON.stringify(b), 'envoy-rev.json').warnings, []);
+  assert.deepEqual((b['admin'] as Record<string, unknown>)['address'], { socket_address: { address: '127.10.0.5', port_value: 15000 } });
+  const r = proxyFromNode(b['node'] as Record<string, unknown>);
+  assert.ok(r.ok);
+  assert.equal(r.proxy.metadata['INTERCEPTION_MODE'], 'NONE');
+  assert.equal(r.proxy.metadata['TSMESH_BIND_ADDRESS'], '127.10.0.5');
+  assert.equal(r.proxy.metadata['TSMESH_APP_ADDRESS'], '127.11.0.5');
+  // Without them the metadata has neither key (Istio's node, unchanged).
+  const plain = (buildBootstrap(CONFIG)['node'] as Record<string, Record<string, unknown>>)['metadata']!;
+  assert.ok(!('TSMESH_BIND_ADDRESS' in plain) && !('TSMESH_APP_ADDRESS' in plain));
+});

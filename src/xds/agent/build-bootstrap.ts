@@ -21,8 +21,23 @@ export interface AgentConfig {
   readonly serviceAccount?: string;
   /** The workload's IP (first is primary): node id and INSTANCE_IPS. */
   readonly ips: readonly string[];
-  /** Admin port on 127.0.0.1 (Istio: 15000; 0 picks one). */
+  /** Admin port on `adminAddress` (Istio: 15000; 0 picks one). */
   readonly adminPort: number;
+  /**
+   * Admin address, 127.0.0.1 by default (Istio). The local platform gives each pod's sidecar its
+   * pod address, so every sidecar on one machine can have admin on 15000.
+   */
+  readonly adminAddress?: string;
+  /**
+   * tsmesh node metadata TSMESH_BIND_ADDRESS: in NONE mode the listeners that would bind
+   * localhost bind this address (the pod's own loopback address) instead.
+   */
+  readonly bindAddress?: string;
+  /**
+   * tsmesh node metadata TSMESH_APP_ADDRESS: in NONE mode the application listens on this
+   * address, and the sidecar takes the workload's service ports on the pod address for it.
+   */
+  readonly appAddress?: string;
   /** INTERCEPTION_MODE: REDIRECT (iptables, Istio's default), TPROXY, or NONE (no capture). */
   readonly interceptionMode?: 'REDIRECT' | 'TPROXY' | 'NONE';
   /** The cluster domain, `cluster.local`. */
@@ -60,6 +75,9 @@ export function nodeMetadata(c: AgentConfig): Record<string, unknown> {
     ENVOY_PROMETHEUS_PORT: 15090,
   };
   if (c.serviceAccount !== undefined) meta['SERVICE_ACCOUNT'] = c.serviceAccount;
+  // tsmesh's own keys (translate/listener/interception.ts reads them); istio-agent never sets them.
+  if (c.bindAddress !== undefined) meta['TSMESH_BIND_ADDRESS'] = c.bindAddress;
+  if (c.appAddress !== undefined) meta['TSMESH_APP_ADDRESS'] = c.appAddress;
   // Gateways are routers in sni-dnat mode unless told otherwise (Istio's ISTIO_META_ROUTER_MODE).
   if (c.type === 'router') meta['ROUTER_MODE'] = 'sni-dnat';
   return meta;
@@ -79,7 +97,7 @@ export function buildBootstrap(c: AgentConfig): Record<string, unknown> {
       cluster: `${canonicalName}.${c.namespace}`,
       metadata: nodeMetadata(c),
     },
-    admin: { address: { socket_address: { address: '127.0.0.1', port_value: c.adminPort } } },
+    admin: { address: { socket_address: { address: c.adminAddress ?? '127.0.0.1', port_value: c.adminPort } } },
     dynamic_resources: {
       lds_config: ads,
       cds_config: ads,
