@@ -33,6 +33,8 @@ export interface Service {
   readonly ports: readonly ServicePort[];
   /** ClusterIP or ServiceEntry addresses; empty when it has none (headless, DNS-only). */
   readonly addresses: readonly string[];
+  /** A LoadBalancer Service's external addresses (`status.loadBalancer.ingress`), Istio's ClusterExternalAddresses. */
+  readonly externalAddresses?: readonly string[];
   readonly resolution: Resolution;
   /** ServiceEntry location MESH_EXTERNAL. */
   readonly meshExternal: boolean;

@@ -55,11 +55,13 @@ export function convertKubeService(svc: KubeService, mesh: Pick<MeshConfig, 'dom
     addresses = spec.clusterIPs !== undefined && spec.clusterIPs.length > 1 ? [...spec.clusterIPs] : [spec.clusterIP];
   }
   const selector = spec.selector !== undefined && Object.keys(spec.selector).length > 0 && externalName === undefined ? { ...spec.selector } : undefined;
+  const externalAddresses = (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? i.hostname ?? '').filter((a) => a !== '');
   return {
     hostname: kubeServiceHostname(name, namespace, mesh.domainSuffix),
     namespace,
     ports: (spec.ports ?? []).map(convertPort),
     addresses,
+    ...(externalAddresses.length > 0 && { externalAddresses }),
     resolution,
     meshExternal: externalName !== undefined,
     exportTo: parseExportTo(svc.metadata.annotations?.[EXPORT_TO_ANNOTATION]),

@@ -15,7 +15,7 @@ import { groupOf } from '../model/config-types.js';
 /** A namespaced object with its name and namespace filled in (namespace `default` when it named none). */
 type Named<T> = Omit<Resource, 'metadata'> & { readonly metadata: ObjectMeta & { readonly name: string; readonly namespace: string } } & T;
 
-export type KubeService = Named<{ readonly spec?: IServiceSpec }>;
+export type KubeService = Named<{ readonly spec?: IServiceSpec; readonly status?: { readonly loadBalancer?: { readonly ingress?: readonly { readonly ip?: string; readonly hostname?: string }[] } } }>;
 export type KubePod = Named<{ readonly spec?: IPodSpec; readonly status?: IPodStatus }>;
 export type KubeEndpointSlice = Named<{ readonly addressType?: string; readonly endpoints?: ISliceEndpoint[]; readonly ports?: ISlicePort[] }>;
 export type KubeEndpoints = Named<{ readonly subsets?: IEndpointSubset[] }>;

@@ -56,7 +56,10 @@ export const KUBE_KINDS: readonly KindInfo[] = [
     { kind: 'Secret' },
   ]),
   ...defineGroup('discovery.k8s.io', ['v1'], [], [{ kind: 'EndpointSlice' }]),
-  ...defineGroup('apps', ['v1'], [], [{ kind: 'Deployment', shortNames: ['deploy'], categories: ['all'] }]),
+  ...defineGroup('apps', ['v1'], [], [
+    { kind: 'Deployment', shortNames: ['deploy'], categories: ['all'] },
+    { kind: 'ReplicaSet', shortNames: ['rs'], categories: ['all'] },
+  ]),
 ];
 
 export const GATEWAY_API_KINDS: readonly KindInfo[] = defineGroup(

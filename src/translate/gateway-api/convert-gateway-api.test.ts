@@ -35,6 +35,12 @@ describe("the seed guide's Gateway API example (with its two mistakes corrected)
     ...(await resources(seed('L1810-httproute-my-route.yaml').replace('type: Prefix', 'type: PathPrefix'))),
   ];
 
+  test("a LoadBalancer Service's external address is the Gateway's address, not its ClusterIP (as Istio reports it)", async () => {
+    const lb = { ...service('my-k8s-gateway-istio', 'default', 80, ['10.96.0.80']), externalAddresses: ['127.20.1.2'] };
+    const out = convert(await corrected(), [service('hello-service', 'default', 8080), lb]);
+    assert.deepEqual(gatewayStatus(out, 'default', 'my-k8s-gateway').addresses, [{ type: 'IPAddress', value: '127.20.1.2' }]);
+  });
+
   test('an Istio Gateway for the listener and a VirtualService for the route', async () => {
     const out = convert(await corrected(), [service('hello-service', 'default', 8080), service('my-k8s-gateway-istio', 'default', 80, ['10.96.0.80'])]);
     assert.deepEqual(out.gateways, [

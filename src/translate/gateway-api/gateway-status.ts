@@ -64,6 +64,8 @@ export function extractGatewayServices(ctx: ConversionContext, gw: KubeGateway):
 interface ResolvedInstances {
   readonly internal: string[];
   readonly internalIP: string[];
+  /** The Services' load-balancer addresses: what Istio reports when there are any. */
+  readonly externalIP: string[];
   readonly warnings: string[];
   readonly allUsable: boolean;
 }
@@ -76,6 +78,7 @@ interface ResolvedInstances {
 function resolveGatewayInstances(ctx: ConversionContext, namespace: string, services: readonly string[], ports: readonly number[]): ResolvedInstances {
   const internal = new Set<string>();
   const internalIP = new Set<string>();
+  const externalIP = new Set<string>();
   const warnings: string[] = [];
   let allUsable = true;
   for (const hostname of services) {
@@ -89,13 +92,14 @@ function resolveGatewayInstances(ctx: ConversionContext, namespace: string, serv
       if (svc.ports.some((p) => p.port === port)) {
         internal.add(`${hostname}:${port}`);
         for (const a of svc.addresses) internalIP.add(a);
+        for (const a of svc.externalAddresses ?? []) externalIP.add(a);
       } else {
         warnings.push(`port ${port} not found for hostname "${hostname}"`);
         allUsable = false;
       }
     }
   }
-  return { internal: [...internal].sort(), internalIP: [...internalIP], warnings, allUsable };
+  return { internal: [...internal].sort(), internalIP: [...internalIP], externalIP: [...externalIP], warnings, allUsable };
 }
 
 export interface GatewayStatusInput {
@@ -121,8 +125,10 @@ export function reportGatewayStatus(ctx: ConversionContext, gw: KubeGateway, inp
   setProgrammedCondition(conditions.Programmed!, resolved, input.services);
 
   const old = isPlainObject(gw.status) ? gw.status : {};
-  // Istio reports IP addresses for its default class, and never withdraws an address once published.
-  const addresses: GatewayAddress[] = resolved.internalIP.map((value) => ({ type: isIP(value) !== 0 ? 'IPAddress' : 'Hostname', value }));
+  // Istio reports the load balancer's addresses when the Service has them, else its ClusterIPs,
+  // and never withdraws an address once published.
+  const reported = resolved.externalIP.length > 0 ? resolved.externalIP : resolved.internalIP;
+  const addresses: GatewayAddress[] = reported.map((value) => ({ type: isIP(value) !== 0 ? 'IPAddress' : 'Hostname', value }));
   const kept = addresses.length > 0 ? addresses : Array.isArray(old.addresses) ? (old.addresses as GatewayAddress[]) : [];
   return {
     ...(kept.length > 0 ? { addresses: kept } : {}),

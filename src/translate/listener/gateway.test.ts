@@ -192,6 +192,13 @@ const cases: Case[] = [
   },
 ];
 
+test('gateway: a local gateway (INTERCEPTION_MODE NONE, TSMESH_BIND_ADDRESS) binds its own address instead of the wildcard', () => {
+  const push = pushOf({ services: [], configs: [gw('local', [httpServer(8080)])] });
+  const proxy = proxyOf({ type: 'router', namespace: 'istio-system', labels: SELECTOR, metadata: { INTERCEPTION_MODE: 'NONE', TSMESH_BIND_ADDRESS: '127.10.0.12' } });
+  const { listeners } = buildListeners(proxy, push, []);
+  assert.deepEqual(listenerNamed(listeners, '127.10.0.12_8080').address, { socket_address: { address: '127.10.0.12', port_value: 8080 } });
+});
+
 for (const c of cases) {
   test(`gateway: ${c.name}`, () => {
     const services = c.services ?? [];

@@ -19,7 +19,7 @@ import { mergeGateways } from './gateway-merge.js';
 import type { GatewayConflict, MergedServer } from './gateway-merge.js';
 import { buildGatewayTlsContext } from './gateway-tls.js';
 import { buildHttpConnectionManager } from './http-connection-manager.js';
-import { canBindPort, wildcardAndLocalhost } from './interception.js';
+import { canBindPort, wildcardBindAddress } from './interception.js';
 import { anyMatchesGatewayServer, matchesGatewayServer } from './l4-match.js';
 import { routeNetworkFilters } from './network-filters.js';
 
@@ -39,7 +39,7 @@ export interface GatewayListeners {
 
 export function buildGatewayListeners(proxy: Proxy, push: PushContext): GatewayListeners {
   const merged = mergeGateways(proxy, push, push.gatewaysFor(proxy));
-  const wildcard = wildcardAndLocalhost(proxy).wildcard;
+  const wildcard = wildcardBindAddress(proxy);
   const listeners: EnvoyJson[] = [];
   const skipped: SkippedServer[] = [];
   for (const mp of merged.ports) {

@@ -21,7 +21,8 @@
  *
  * - `TSMESH_BIND_ADDRESS` (the pod's own loopback address, `127.10.0.5`): every listener that binds
  *   a real socket on localhost binds it instead: the outbound listeners (`127.10.0.5_80`) and
- *   the HTTP proxy listener (`127.10.0.5_15080`, MeshConfig proxyHttpPort). Without it, localhost.
+ *   the HTTP proxy listener (`127.10.0.5_15080`, MeshConfig proxyHttpPort), and a gateway's
+ *   listeners, which Istio binds on the wildcard (`127.10.0.5_8080`). Without it, as Istio.
  * - `TSMESH_APP_ADDRESS` (where the application listens, `127.11.0.5`): the sidecar gets, for
  *   each port of a service that selects the workload, exactly what a Sidecar
  *   `ingress: [{port: {number: TARGET_PORT, protocol, name}, bind: BIND_ADDRESS, defaultEndpoint:
@@ -72,6 +73,15 @@ function noneModeAddress(proxy: Proxy, key: string): string | undefined {
  */
 export function localBindAddress(proxy: Proxy): string {
   return noneModeAddress(proxy, BIND_ADDRESS_METADATA) ?? wildcardAndLocalhost(proxy).localhost;
+}
+
+/**
+ * Where a listener that Istio binds on the wildcard (a gateway's `0.0.0.0_80`) binds: the proxy's
+ * TSMESH_BIND_ADDRESS in NONE mode, since local gateways share one machine and each has its own
+ * loopback address; else Istio's wildcard.
+ */
+export function wildcardBindAddress(proxy: Proxy): string {
+  return noneModeAddress(proxy, BIND_ADDRESS_METADATA) ?? wildcardAndLocalhost(proxy).wildcard;
 }
 
 /** The pod's own address for listeners the application is reached on: TSMESH_BIND_ADDRESS, else the proxy's first IP. */

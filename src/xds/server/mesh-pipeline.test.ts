@@ -98,3 +98,28 @@ spec:
   assert.equal(r.pushes.length, 1, 'status-only store events do not rebuild the snapshot');
   pipeline.stop();
 });
+
+test('a Pod becoming Ready (a status change, as the kubelet writes it) is an EDS push for its service', async () => {
+  const store = new MemoryStore();
+  await applyAll(store, `
+apiVersion: v1
+kind: Service
+metadata: { name: ratings, namespace: default }
+spec: { selector: { app: ratings }, ports: [{ name: http, port: 9080 }] }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: ratings-1, namespace: default, labels: { app: ratings } }
+spec: { containers: [{ name: ratings, image: ratings, ports: [{ containerPort: 9080 }] }] }
+`);
+  const r = recorder();
+  const pipeline = new MeshPipeline({ store, update: r.update, now: () => '2026-01-01T00:00:00Z' });
+  const first = pipeline.start();
+  assert.deepEqual(first.endpointsOf('ratings.default.svc.cluster.local', 9080), []);
+  const key = { group: '', kind: 'Pod', namespace: 'default', name: 'ratings-1' };
+  await store.updateStatus(key, { phase: 'Running', podIP: '127.10.0.7', conditions: [{ type: 'Ready', status: 'True' }] });
+  const last = r.pushes.at(-1)!;
+  assert.deepEqual(last.change, { full: false, endpointsOnlyFor: ['ratings.default.svc.cluster.local'] });
+  assert.deepEqual(last.push.endpointsOf('ratings.default.svc.cluster.local', 9080).map((e) => [e.address, e.healthy]), [['127.10.0.7', true]]);
+  pipeline.stop();
+});

@@ -121,8 +121,15 @@ export class MeshPipeline {
 }
 
 /** A status write (ours) changes nothing translation reads: no new snapshot for it. */
+/**
+ * Kinds whose status is an input, not only an output: a Pod's IP and readiness make it an endpoint
+ * (the kubelet reports them as status), a LoadBalancer Service's ingress IP is its Gateway's address.
+ */
+const STATUS_IS_INPUT: ReadonlySet<string> = new Set(['Pod', 'Service']);
+
 function statusOnly(event: WatchEvent): boolean {
   if (event.type !== 'modified' || event.previous === undefined) return false;
+  if (STATUS_IS_INPUT.has(event.resource.kind) && event.resource.apiVersion === 'v1') return false;
   return JSON.stringify(withoutVolatile(event.resource)) === JSON.stringify(withoutVolatile(event.previous));
 }
 
