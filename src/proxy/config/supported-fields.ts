@@ -29,13 +29,16 @@ export const SUPPORTED_FIELDS: Record<string, readonly string[]> = {
   'envoy.config.listener.v3.Listener': [
     'name', 'address', 'filter_chains', 'default_filter_chain', 'listener_filters', 'listener_filters_timeout',
     'continue_on_listener_filters_timeout', 'traffic_direction', 'metadata', 'stat_prefix',
+    // Transparent capture (iptables REDIRECT): see listener-handoff.ts and original-dst.ts.
+    'use_original_dst', 'bind_to_port',
   ],
   'envoy.config.listener.v3.FilterChain': ['name', 'filter_chain_match', 'filters', 'transport_socket'],
   'envoy.config.listener.v3.FilterChainMatch': ['destination_port', 'prefix_ranges', 'server_names', 'transport_protocol', 'application_protocols'],
   'envoy.config.listener.v3.Filter': ['name', 'typed_config'],
-  'envoy.config.listener.v3.ListenerFilter': ['name', 'typed_config'],
+  'envoy.config.listener.v3.ListenerFilter': ['name', 'typed_config', 'filter_disabled'],
   'envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector': [],
   'envoy.extensions.filters.listener.http_inspector.v3.HttpInspector': [],
+  'envoy.extensions.filters.listener.original_dst.v3.OriginalDst': [],
   // Network filters
   'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager': [
     'stat_prefix', 'codec_type', 'route_config', 'rds', 'http_filters', 'generate_request_id', 'preserve_external_request_id',
@@ -112,7 +115,10 @@ export const SUPPORTED_FIELDS: Record<string, readonly string[]> = {
     // Checked field by field by their compilers (circuit-breakers.ts, lb-config.ts), which note
     // the sub-fields they do not implement: taken whole here.
     'circuit_breakers', 'common_lb_config',
+    // Istio's inbound clusters connect from 127.0.0.6 (bind-config.ts).
+    'upstream_bind_config',
   ],
+  'envoy.config.core.v3.BindConfig': ['source_address'],
   'envoy.config.cluster.v3.Cluster.EdsClusterConfig': ['eds_config', 'service_name'],
   'envoy.config.cluster.v3.Cluster.RingHashLbConfig': ['minimum_ring_size', 'maximum_ring_size', 'hash_function'],
   'envoy.config.cluster.v3.Cluster.MaglevLbConfig': ['table_size'],

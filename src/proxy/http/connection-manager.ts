@@ -24,6 +24,11 @@ export interface DownstreamConnection {
   remotePort: number;
   localAddress: string;
   localPort: number;
+  /**
+   * The local address is the connection's original destination (SO_ORIGINAL_DST, read by the
+   * original_dst listener filter), not this proxy's socket: ORIGINAL_DST clusters connect to it.
+   */
+  localAddressRestored?: boolean;
   /** True when the connection is TLS-terminated by this proxy. */
   tls: boolean;
   serverName: string;
@@ -316,6 +321,7 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
       info.downstreamRemotePort = conn.remotePort;
       info.downstreamLocalAddress = conn.localAddress;
       info.downstreamLocalPort = conn.localPort;
+      info.downstreamLocalAddressRestored = conn.localAddressRestored === true;
       info.requestedServerName = conn.serverName;
     }
     info.requestMethod = req.method ?? 'GET';

@@ -23,6 +23,8 @@ export interface StreamInfo {
   downstreamDirectRemotePort: number;
   downstreamLocalAddress: string;
   downstreamLocalPort: number;
+  /** The local address is the original destination restored by the original_dst listener filter. */
+  downstreamLocalAddressRestored: boolean;
   /** TLS SNI the downstream sent, or "". */
   requestedServerName: string;
   requestMethod: string;
@@ -70,6 +72,7 @@ export function newStreamInfo(): StreamInfo {
     downstreamDirectRemotePort: 0,
     downstreamLocalAddress: '',
     downstreamLocalPort: 0,
+    downstreamLocalAddressRestored: false,
     requestedServerName: '',
     requestMethod: '',
     requestPath: '',

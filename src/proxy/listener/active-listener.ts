@@ -1,6 +1,8 @@
 /**
  * A bound listener socket and the connection path Envoy runs for each accepted connection:
- * listener filters (tls_inspector, http_inspector) peek at the first bytes, filter chain matching
+ * original_dst restores the destination an iptables REDIRECT rewrote (and, with use_original_dst,
+ * hands the connection to the listener for that destination), listener filters (tls_inspector,
+ * http_inspector) peek at the first bytes, filter chain matching
  * picks a chain, TLS is terminated when the chain has a transport socket, and the chain's
  * terminal network filter takes the connection.
  *
@@ -12,9 +14,11 @@ import tls from 'node:tls';
 import type { Counter, Gauge, StatsStore } from '../../telemetry/stats/stats-store.js';
 import type { DownstreamConnection } from '../http/connection-manager.js';
 import type { CompiledFilterChain, CompiledListener } from './compiled-listener.js';
-import { NOTHING_DETECTED, inspectInitialBytes } from './listener-inspection.js';
+import { NOTHING_DETECTED, inspectInitialBytes, inspectionForPort } from './listener-inspection.js';
 import type { InspectionResult } from './listener-inspection.js';
 import { peekInitialBytes } from './peek.js';
+import { readOriginalDst } from './original-dst.js';
+import type { OriginalDst } from './original-dst.js';
 import { TLS_MAX_CLIENT_HELLO, parseClientHello } from './tls-inspector.js';
 
 /** The HTTP/2 connection preface; plaintext connections starting with it are h2c (prior knowledge). */
@@ -41,15 +45,20 @@ class ListenerStats {
   }
 }
 
+/** Finds the listener a connection restored to `dst` is handed to (null: keep it). */
+export type HandoffResolver = (dst: OriginalDst) => ActiveListener | null;
+
 export class ActiveListener {
   #config: CompiledListener;
   readonly #server: net.Server;
   readonly #stats: ListenerStats;
   readonly #sockets = new Set<net.Socket>();
   #boundPort = 0;
+  readonly #handoff: HandoffResolver | null;
 
-  constructor(config: CompiledListener, store: StatsStore) {
+  constructor(config: CompiledListener, store: StatsStore, handoff: HandoffResolver | null = null) {
     this.#config = config;
+    this.#handoff = handoff;
     this.#stats = new ListenerStats(store, config.statPrefix);
     this.#server = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.#onConnection(socket));
   }
@@ -65,6 +74,11 @@ export class ActiveListener {
 
   /** Binds the socket; rejects with the OS error (EADDRINUSE, EACCES …). */
   listen(): Promise<void> {
+    if (!this.#config.bindToPort) {
+      // bind_to_port: false: connections only arrive handed off from a use_original_dst listener.
+      this.#boundPort = this.#config.port;
+      return Promise.resolve();
+    }
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
       this.#server.once('error', onError);
@@ -100,6 +114,27 @@ export class ActiveListener {
 
   #onConnection(socket: net.Socket): void {
     const config = this.#config;
+    // original_dst: read before anything else, the local address filter chains then match on.
+    const restored = config.inspection.originalDstIndex >= 0 ? readOriginalDst(socket) : null;
+    if (restored !== null && config.useOriginalDst && this.#handoff !== null) {
+      // Envoy counts a handed-off connection on the listener that takes it, not on this one.
+      const target = this.#handoff(restored);
+      if (target !== null && target !== this) {
+        target.acceptHandoff(socket, restored);
+        return;
+      }
+    }
+    this.#accept(socket, config, restored);
+  }
+
+  /** A connection another listener accepted and handed over (use_original_dst): run this listener's path on it. */
+  acceptHandoff(socket: net.Socket, restored: OriginalDst): void {
+    const config = this.#config;
+    // This listener's own original_dst (if any) would read the same destination again.
+    this.#accept(socket, config, restored);
+  }
+
+  #accept(socket: net.Socket, config: CompiledListener, restored: OriginalDst | null): void {
     const stats = this.#stats;
     stats.cxTotal.inc();
     stats.cxActive.inc();
@@ -110,9 +145,9 @@ export class ActiveListener {
       this.#sockets.delete(socket);
     });
     socket.on('error', () => socket.destroy());
-    const plan = config.inspection;
+    const plan = inspectionForPort(config.inspection, restored?.port ?? socket.localPort ?? 0);
     if (plan.maxPeekBytes === 0) {
-      this.#dispatch(socket, config, NOTHING_DETECTED);
+      this.#dispatch(socket, config, NOTHING_DETECTED, restored);
       return;
     }
     void peekInitialBytes(socket, (buf) => (inspectInitialBytes(buf, plan).state === 'need-more' ? 'need-more' : 'done'), plan.timeoutMs, { maxBytes: plan.maxPeekBytes }).then((peek) => {
@@ -125,15 +160,17 @@ export class ActiveListener {
       }
       if (result.state === 'close') return socket.destroy();
       if (result.state === 'need-more') result = NOTHING_DETECTED;
-      this.#dispatch(socket, config, result);
+      this.#dispatch(socket, config, result, restored);
     });
   }
 
-  #dispatch(socket: net.Socket, config: CompiledListener, result: InspectionResult): void {
+  #dispatch(socket: net.Socket, config: CompiledListener, result: InspectionResult, restored: OriginalDst | null): void {
     if (result.state !== 'done') return socket.destroy() as unknown as void;
+    const localAddress = restored?.address ?? stripV4Mapped(socket.localAddress ?? '');
+    const localPort = restored?.port ?? socket.localPort ?? 0;
     const chainIndex = config.selector.select({
-      destinationIp: socket.localAddress ?? '',
-      destinationPort: socket.localPort ?? 0,
+      destinationIp: localAddress,
+      destinationPort: localPort,
       sourceIp: socket.remoteAddress ?? '',
       sourcePort: socket.remotePort ?? 0,
       directSourceIp: socket.remoteAddress ?? '',
@@ -150,8 +187,9 @@ export class ActiveListener {
     const conn: DownstreamConnection = {
       remoteAddress: stripV4Mapped(socket.remoteAddress ?? ''),
       remotePort: socket.remotePort ?? 0,
-      localAddress: stripV4Mapped(socket.localAddress ?? ''),
-      localPort: socket.localPort ?? 0,
+      localAddress,
+      localPort,
+      localAddressRestored: restored !== null,
       tls: chain.tls !== null,
       serverName: result.serverName,
     };

@@ -23,6 +23,8 @@ import { compileFilterChainSelector } from './filter-chain-match.js';
 import type { FilterChainSelector } from './filter-chain-match.js';
 import { compileListenerInspection } from './listener-inspection.js';
 import type { ListenerInspection } from './listener-inspection.js';
+import { originalDstUnavailable } from './original-dst.js';
+import { asBoolValue } from '../tls/config-fields.js';
 
 export const HCM_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 
@@ -66,6 +68,13 @@ export interface CompiledListener {
   readonly chains: readonly CompiledFilterChain[];
   readonly defaultChain: CompiledFilterChain | null;
   readonly rdsNames: readonly string[];
+  /**
+   * use_original_dst: a connection whose original destination was restored is handed to the
+   * listener on that address (see listener-handoff.ts).
+   */
+  readonly useOriginalDst: boolean;
+  /** bind_to_port (default true); false: no socket, the listener only takes handoffs. */
+  readonly bindToPort: boolean;
   /** Listener stats scope prefix: `listener.<address>_<port>`. */
   readonly statPrefix: string;
 }
@@ -95,8 +104,15 @@ export function compileListener(json: Record<string, unknown>, versionInfo: stri
   const inspection = compileListenerInspection(json);
   if (inspection.otherFilters.length > 0) {
     const f = inspection.otherFilters[0]!;
-    throw new ProxyConfigError(`listener_filters[${f.index}]`, `listener filter '${f.name || f.typeUrl}' is not supported by tsmesh proxy (tls_inspector and http_inspector are)`);
+    throw new ProxyConfigError(`listener_filters[${f.index}]`, `listener filter '${f.name || f.typeUrl}' is not supported by tsmesh proxy (original_dst, tls_inspector and http_inspector are)`);
   }
+  if (inspection.originalDstIndex >= 0) {
+    const why = originalDstUnavailable();
+    if (why !== null) throw new ProxyConfigError(`listener_filters[${inspection.originalDstIndex}]`, `transparent capture needs the native original-dst addon: ${why}`);
+  }
+  const useOriginalDst = asBoolValue(json['use_original_dst'], 'use_original_dst') ?? false;
+  const bindToPort = asBoolValue(json['bind_to_port'], 'bind_to_port') ?? true;
+  if (!bindToPort && port === 0) throw new ProxyConfigError('bind_to_port', 'a listener with bind_to_port false needs a port: it only receives connections handed off for that port');
   const selector = compileFilterChainSelector(json);
   const reusable = new Map<string, CompiledFilterChain>();
   if (previous) for (const c of [...previous.chains, ...(previous.defaultChain ? [previous.defaultChain] : [])]) reusable.set(c.key, c);
@@ -108,7 +124,7 @@ export function compileListener(json: Record<string, unknown>, versionInfo: stri
     const defaultChain = defaultJson ? at('default_filter_chain', () => compileOrReuse(defaultJson, reusable, ctx, built)) : null;
     const rdsNames = [...new Set([...chains, ...(defaultChain ? [defaultChain] : [])].flatMap((c) => c.rdsNames))];
     const statAddress = address.includes(':') ? `[${address}]_${port}` : `${address}_${port}`;
-    return { name, address, port, json, versionInfo, inspection, selector, chains, defaultChain, rdsNames, statPrefix: `listener.${statAddress}` };
+    return { name, address, port, json, versionInfo, inspection, selector, chains, defaultChain, rdsNames, useOriginalDst, bindToPort, statPrefix: `listener.${statAddress}` };
   } catch (err) {
     // Nothing of a rejected listener may keep running.
     for (const c of built) {

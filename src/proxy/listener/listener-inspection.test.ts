@@ -24,9 +24,14 @@ describe('compileListenerInspection', () => {
     assert.equal(p.maxPeekBytes, 0);
   });
 
-  test('both inspectors, by type URL and by name; others passed through', () => {
+  test('both inspectors, by type URL and by name; original_dst noted; others passed through', () => {
     const p = compileListenerInspection({
-      listener_filters: [TLS, { name: 'envoy.filters.listener.http_inspector' }, { name: 'envoy.filters.listener.original_dst', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst' } }],
+      listener_filters: [
+        TLS,
+        { name: 'envoy.filters.listener.http_inspector' },
+        { name: 'envoy.filters.listener.original_dst', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst' } },
+        { name: 'envoy.filters.listener.proxy_protocol', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol' } },
+      ],
       listener_filters_timeout: '0.5s',
       continue_on_listener_filters_timeout: true,
     });
@@ -35,7 +40,8 @@ describe('compileListenerInspection', () => {
     assert.equal(p.timeoutMs, 500);
     assert.equal(p.continueOnTimeout, true);
     assert.equal(p.maxPeekBytes, 64 * 1024);
-    assert.deepEqual(p.otherFilters, [{ index: 2, name: 'envoy.filters.listener.original_dst', typeUrl: 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst' }]);
+    assert.equal(p.originalDstIndex, 2);
+    assert.deepEqual(p.otherFilters, [{ index: 3, name: 'envoy.filters.listener.proxy_protocol', typeUrl: 'type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol' }]);
   });
 
   test('a zero timeout disables it', () => {
@@ -45,7 +51,9 @@ describe('compileListenerInspection', () => {
   const bad: { name: string; listener: Record<string, unknown>; path: string }[] = [
     { name: 'max_client_hello_size above 16 KiB', listener: { listener_filters: [{ ...TLS, typed_config: { ...TLS.typed_config, max_client_hello_size: 65536 } }] }, path: 'listener_filters[0].typed_config.max_client_hello_size' },
     { name: 'JA3 fingerprinting', listener: { listener_filters: [{ ...TLS, typed_config: { ...TLS.typed_config, enable_ja3_fingerprinting: true } }] }, path: 'listener_filters[0].typed_config.enable_ja3_fingerprinting' },
-    { name: 'filter_disabled', listener: { listener_filters: [{ ...TLS, filter_disabled: { any_match: true } }] }, path: 'listener_filters[0].filter_disabled' },
+    { name: 'filter_disabled without a rule', listener: { listener_filters: [{ ...TLS, filter_disabled: {} }] }, path: 'listener_filters[0].filter_disabled' },
+    { name: 'filter_disabled on SNI (not implemented)', listener: { listener_filters: [{ ...TLS, filter_disabled: { requested_server_name: 'a' } }] }, path: 'listener_filters[0].filter_disabled.requested_server_name' },
+    { name: 'original_dst with Windows-only config', listener: { listener_filters: [{ name: 'envoy.filters.listener.original_dst', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst', bogus: 1 } }] }, path: 'listener_filters[0].typed_config.bogus' },
     { name: 'bad timeout', listener: { listener_filters_timeout: '5' }, path: 'listener_filters_timeout' },
   ];
   for (const c of bad) {

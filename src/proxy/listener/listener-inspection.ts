@@ -9,11 +9,22 @@ import { asArray, asBoolValue, asObject, asString, asUint32, field, rejectUnsupp
 import type { Json } from '../tls/config-fields.js';
 import { HTTP_INSPECTOR_MAX_INSPECT_SIZE, detectHttp } from './http-inspector.js';
 import { TLS_MAX_CLIENT_HELLO, parseClientHello } from './tls-inspector.js';
+import { ORIGINAL_DST_FILTER } from './original-dst.js';
+import { compilePortPredicate } from './listener-filter-predicate.js';
+import type { PortPredicate } from './listener-filter-predicate.js';
 
 export interface ListenerInspection {
   /** Set when the listener has envoy.filters.listener.tls_inspector. */
   readonly tlsInspector: { readonly maxClientHelloSize: number; readonly closeOnParseError: boolean } | null;
   readonly httpInspector: boolean;
+  /**
+   * Index in listener_filters of envoy.filters.listener.original_dst, or -1: the connection's
+   * local address becomes its original destination (SO_ORIGINAL_DST) before chain matching.
+   */
+  readonly originalDstIndex: number;
+  /** filter_disabled of tls_inspector / http_inspector, by the (restored) destination port; null: always on. */
+  readonly tlsDisabled: PortPredicate | null;
+  readonly httpDisabled: PortPredicate | null;
   /** listener_filters_timeout in ms (Envoy default 15 s); 0 disables it. */
   readonly timeoutMs: number;
   /** continue_on_listener_filters_timeout: on timeout, go on with nothing detected instead of closing. */
@@ -57,30 +68,54 @@ function compileTlsInspector(config: Json): NonNullable<ListenerInspection['tlsI
 export function compileListenerInspection(listener: Json): ListenerInspection {
   let tls: ListenerInspection['tlsInspector'] = null;
   let httpInspector = false;
+  let originalDstIndex = -1;
+  let tlsDisabled: PortPredicate | null = null;
+  let httpDisabled: PortPredicate | null = null;
   const otherFilters: { index: number; name: string; typeUrl: string }[] = [];
   const filters = asArray(field(listener, 'listener_filters'), 'listener_filters');
   for (let index = 0; index < filters.length; index++) {
-    type Seen = { kind: 'tls'; config: NonNullable<ListenerInspection['tlsInspector']> } | { kind: 'http' } | { kind: 'other'; name: string; typeUrl: string };
+    type Seen =
+      | { kind: 'tls'; config: NonNullable<ListenerInspection['tlsInspector']>; disabled: PortPredicate | null }
+      | { kind: 'http'; disabled: PortPredicate | null }
+      | { kind: 'original_dst' }
+      | { kind: 'other'; name: string; typeUrl: string };
     const seen = at(`listener_filters[${index}]`, (): Seen => {
       const filter = asObject(filters[index], '') ?? {};
       const name = asString(field(filter, 'name'), 'name');
       const config = asObject(field(filter, 'typed_config'), 'typed_config') ?? {};
       const typeUrl = asString(config['@type'], 'typed_config.@type');
+      if (isFilter(typeUrl, name, ORIGINAL_DST_FILTER)) {
+        rejectUnsupported(filter, ['name', 'typed_config'], '');
+        // traffic_direction only matters on Windows (WFP redirect records); Linux ignores it too.
+        at('typed_config', () => rejectUnsupported(config, ['traffic_direction'], ''));
+        return { kind: 'original_dst' };
+      }
       const tlsFilter = isFilter(typeUrl, name, TLS_INSPECTOR);
       if (!tlsFilter && !isFilter(typeUrl, name, HTTP_INSPECTOR)) return { kind: 'other', name, typeUrl };
-      rejectUnsupported(filter, ['name', 'typed_config'], '');
-      if (tlsFilter) return { kind: 'tls', config: at('typed_config', () => compileTlsInspector(config)) };
+      rejectUnsupported(filter, ['name', 'typed_config', 'filter_disabled'], '');
+      const fd = field(filter, 'filter_disabled');
+      const disabled = fd === undefined || fd === null ? null : compilePortPredicate(fd, 'filter_disabled');
+      if (tlsFilter) return { kind: 'tls', config: at('typed_config', () => compileTlsInspector(config)), disabled };
       at('typed_config', () => rejectUnsupported(config, [], ''));
-      return { kind: 'http' };
+      return { kind: 'http', disabled };
     });
-    if (seen.kind === 'tls') tls = seen.config;
-    else if (seen.kind === 'http') httpInspector = true;
+    if (seen.kind === 'tls') {
+      tls = seen.config;
+      tlsDisabled = seen.disabled;
+    } else if (seen.kind === 'http') {
+      httpInspector = true;
+      httpDisabled = seen.disabled;
+    }
+    else if (seen.kind === 'original_dst') originalDstIndex = index;
     else otherFilters.push({ index, name: seen.name, typeUrl: seen.typeUrl });
   }
   const timeout = durationMs(field(listener, 'listener_filters_timeout'), 'listener_filters_timeout') ?? DEFAULT_TIMEOUT_MS;
   return Object.freeze({
     tlsInspector: tls,
     httpInspector,
+    originalDstIndex,
+    tlsDisabled,
+    httpDisabled,
     timeoutMs: Math.max(0, timeout),
     continueOnTimeout: asBoolValue(field(listener, 'continue_on_listener_filters_timeout'), 'continue_on_listener_filters_timeout') ?? false,
     maxPeekBytes: Math.max(tls ? tls.maxClientHelloSize : 0, httpInspector ? HTTP_INSPECTOR_MAX_INSPECT_SIZE : 0),
@@ -119,4 +154,19 @@ export function inspectInitialBytes(buf: Buffer, plan: ListenerInspection): Insp
     default:
       return { state: 'done', transportProtocol: 'raw_buffer', serverName: '', applicationProtocols: [http] };
   }
+}
+
+/**
+ * The plan for a connection to `port`: inspectors whose filter_disabled matches the port are
+ * left out (the plan itself when none is conditional, so unconditional listeners allocate nothing).
+ */
+export function inspectionForPort(plan: ListenerInspection, port: number): ListenerInspection {
+  if (plan.tlsDisabled === null && plan.httpDisabled === null) return plan;
+  const tlsOff = plan.tlsInspector !== null && plan.tlsDisabled !== null && plan.tlsDisabled(port);
+  const httpOff = plan.httpInspector && plan.httpDisabled !== null && plan.httpDisabled(port);
+  if (!tlsOff && !httpOff) return plan;
+  const tlsInspector = tlsOff ? null : plan.tlsInspector;
+  const httpInspector = httpOff ? false : plan.httpInspector;
+  const maxPeekBytes = Math.max(tlsInspector ? tlsInspector.maxClientHelloSize : 0, httpInspector ? HTTP_INSPECTOR_MAX_INSPECT_SIZE : 0);
+  return { ...plan, tlsInspector, httpInspector, tlsDisabled: null, httpDisabled: null, maxPeekBytes };
 }

@@ -11,6 +11,7 @@ import { ProxyConfigError, at, inResource } from '../config/config-error.js';
 import type { StatsStore } from '../../telemetry/stats/stats-store.js';
 import { ActiveListener } from './active-listener.js';
 import { compileListener } from './compiled-listener.js';
+import { findHandoffListener } from './listener-handoff.js';
 import type { CompiledFilterChain, CompiledListener, ListenerContext } from './compiled-listener.js';
 
 /** Envoy's initial_fetch_timeout for the RDS a warming listener waits for. */
@@ -62,7 +63,7 @@ export class ListenerManager {
     this.#notifyRds();
     await Promise.all(compiled.map((c) => this.ctx.routes.whenReady(c.rdsNames, RDS_INITIAL_FETCH_TIMEOUT_MS)));
     for (const [i, c] of compiled.entries()) {
-      const listener = new ActiveListener(c, this.store);
+      const listener = new ActiveListener(c, this.store, this.#resolveHandoff);
       try {
         await listener.listen();
       } catch (err) {
@@ -142,7 +143,7 @@ export class ListenerManager {
     if (this.#warming.get(config.name) !== config) return; // superseded or removed while warming
     this.#warming.delete(config.name);
     const live = this.#active.get(config.name);
-    if (live && live.config.address === config.address && live.config.port === config.port) {
+    if (live && live.config.address === config.address && live.config.port === config.port && live.config.bindToPort === config.bindToPort) {
       // Same socket: swap the config; chains not carried over drain.
       const old = live.config;
       live.update(config);
@@ -150,7 +151,7 @@ export class ListenerManager {
       this.#notifyRds();
       return;
     }
-    const listener = new ActiveListener(config, this.store);
+    const listener = new ActiveListener(config, this.store, this.#resolveHandoff);
     try {
       await listener.listen();
     } catch (err) {
@@ -162,6 +163,14 @@ export class ListenerManager {
     this.#active.set(config.name, listener);
     if (live) this.#notifyRds();
   }
+
+  /**
+   * use_original_dst: the active listener for a restored destination (exact address, else the
+   * wildcard on its port), bound or bind_to_port false; warming listeners take nothing yet.
+   */
+  readonly #resolveHandoff = (dst: { address: string; port: number }): ActiveListener | null => {
+    return findHandoffListener(this.#active.values(), dst, (l) => l.config);
+  };
 
   #removeListener(name: string): void {
     const l = this.#active.get(name);

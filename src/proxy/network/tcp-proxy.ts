@@ -11,6 +11,7 @@ import { durationMs } from '../config/duration.js';
 import type { Counter, Gauge, StatsStore } from '../../telemetry/stats/stats-store.js';
 import type { DownstreamConnection } from '../http/connection-manager.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
+import { bindConnectOptions } from '../upstream/bind-config.js';
 import type { NetworkFilter } from './network-filter.js';
 
 /** How long the other side may still flush after one side closed cleanly. */
@@ -100,7 +101,7 @@ export class TcpProxy implements NetworkFilter {
       downstream.destroy();
       return;
     }
-    const host = cluster.chooseHost({ hash: null }, { header: null, address: conn.localAddress, port: conn.localPort });
+    const host = cluster.chooseHost({ hash: null }, { header: null, address: conn.localAddress, port: conn.localPort, restored: conn.localAddressRestored === true });
     if (host === null) {
       cluster.stats.cxNoneHealthy.inc();
       downstream.destroy();
@@ -120,10 +121,11 @@ export class TcpProxy implements NetworkFilter {
     // one side ends only the other side's write half, and each side may keep sending until it
     // ends too. Without this Node answers a FIN by ending the socket's own write side.
     (downstream as Duplex & { allowHalfOpen: boolean }).allowHalfOpen = true;
+    const local = bindConnectOptions(cluster.config.upstreamBind);
     const upstream: net.Socket = tlsOptions
       ? // tls.connect passes allowHalfOpen on to its TLSSocket; @types/node leaves it out.
-        tls.connect({ ...tlsOptions, host: host.address, port: host.port, allowHalfOpen: true } as tls.ConnectionOptions)
-      : net.connect({ host: host.address, port: host.port, allowHalfOpen: true });
+        tls.connect({ ...tlsOptions, ...local, host: host.address, port: host.port, allowHalfOpen: true } as tls.ConnectionOptions)
+      : net.connect({ ...local, host: host.address, port: host.port, allowHalfOpen: true });
     upstream.setNoDelay(true);
     let connected = false;
     let closed = false;

@@ -14,6 +14,8 @@ import { optBool, optEnum, optList, optMap, optString, optUint, readMessage } fr
 import type { Message } from '../router/proto-json.js';
 import { compileCircuitBreakers } from './circuit-breakers.js';
 import type { CircuitBreakers } from './circuit-breakers.js';
+import { compileUpstreamBind } from './bind-config.js';
+import type { UpstreamBind } from './bind-config.js';
 import { compileLbConfig } from './lb/lb-config.js';
 import type { LbConfig } from './lb/lb-config.js';
 import { EMPTY_LOAD_ASSIGNMENT, parseLoadAssignment } from './load-assignment.js';
@@ -73,6 +75,8 @@ export interface ClusterConfig {
   readonly circuitBreakers: CircuitBreakers;
   readonly originalDst: OriginalDstConfig;
   readonly tcpKeepalive: TcpKeepalive | null;
+  /** upstream_bind_config.source_address: where upstream connections come from; null: any. */
+  readonly upstreamBind: UpstreamBind | null;
   readonly closeConnectionsOnHostHealthFailure: boolean;
   /** Raw JSON, compiled by later components. */
   readonly outlierDetection: Readonly<Record<string, unknown>> | null;
@@ -139,6 +143,7 @@ export function compileCluster(json: unknown): ClusterConfig {
     circuitBreakers: compileCircuitBreakers(msg['circuit_breakers'], 'circuit_breakers'),
     originalDst: compileOriginalDst(msg),
     tcpKeepalive: compileTcpKeepalive(msg['upstream_connection_options']),
+    upstreamBind: compileUpstreamBind(msg['upstream_bind_config']),
     closeConnectionsOnHostHealthFailure: optBool(msg, 'close_connections_on_host_health_failure', '') ?? false,
     outlierDetection: optMap(msg, 'outlier_detection', '') ?? null,
     healthChecks: optList(msg, 'health_checks', ''),

@@ -114,17 +114,17 @@ export class UpstreamCluster {
   /**
    * Picks the host for one request; null means no healthy host (503 UH). ORIGINAL_DST clusters
    * route to the address in their header (use_http_header), else to the connection's original
-   * destination — but only one a listener restored (Envoy's localAddressRestored()). tsmesh
-   * listeners restore none (no SO_ORIGINAL_DST, no use_original_dst), and a connection's plain
-   * local address is this proxy itself, so there is then no host, as in Envoy.
+   * destination — but only one a listener restored (Envoy's localAddressRestored(): the
+   * original_dst listener filter read SO_ORIGINAL_DST). A connection's plain local address is
+   * this proxy itself, so without a restored one there is no host, as in Envoy.
    */
-  chooseHost(ctx: LbContext, originalDst?: { header: string | null; address: string; port: number }): Host | null {
+  chooseHost(ctx: LbContext, originalDst?: { header: string | null; address: string; port: number; restored?: boolean }): Host | null {
     const od = this.#originalDst;
     if (od !== null) {
       if (!originalDst) return null;
       const header = originalDst.header;
       if (header !== null && od.headerName !== null && parseHostPort(header) === null) this.stats.originalDstHostInvalid.inc();
-      return od.chooseHost(header, null, originalDst.port);
+      return od.chooseHost(header, originalDst.restored === true ? originalDst.address : null, originalDst.port);
     }
     return this.lb.chooseHost(ctx);
   }
@@ -201,7 +201,7 @@ export class UpstreamCluster {
     const resources = this.resources.default;
     const idleTimeoutMs = cfg.http.idleTimeoutMs || 3_600_000;
     if (protocol === 'http2') {
-      return new H2Pool({ host: host.address, port: host.port, connectTimeoutMs: cfg.connectTimeoutMs, idleTimeoutMs, tls: tlsOptions, events, resources });
+      return new H2Pool({ host: host.address, port: host.port, connectTimeoutMs: cfg.connectTimeoutMs, idleTimeoutMs, tls: tlsOptions, events, resources, bind: cfg.upstreamBind });
     }
     return new H1Pool({
       host: host.address,
@@ -212,6 +212,7 @@ export class UpstreamCluster {
       tls: tlsOptions,
       events,
       resources,
+      bind: cfg.upstreamBind,
     });
   }
 

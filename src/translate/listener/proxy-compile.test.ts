@@ -14,6 +14,7 @@ import { routerFilterFactory } from '../../proxy/http/filters/router/router-filt
 import { HttpFilterRegistry } from '../../proxy/http/filters/filter-registry.js';
 import { RouteConfigRegistry } from '../../proxy/http/route-config-registry.js';
 import { compileListener } from '../../proxy/listener/compiled-listener.js';
+import { originalDstUnavailable } from '../../proxy/listener/original-dst.js';
 import type { ListenerContext } from '../../proxy/listener/compiled-listener.js';
 import { SecretStore } from '../../proxy/tls/secret-store.js';
 import { ClusterManager } from '../../proxy/upstream/cluster-manager.js';
@@ -120,23 +121,14 @@ test('proxy: gateway listeners compile with no warning and no error', async () =
   assert.deepEqual(referencedRouteNames(listeners), ['http.80', 'https.443.https.gateway.default']);
 });
 
-test('proxy: under capture, exactly the transparent-interception features are missing', async () => {
+test('proxy: a sidecar under capture (REDIRECT: virtualOutbound, virtualInbound, original_dst) compiles with no warning and no error', async () => {
   const push = pushOf({ services, endpoints, configs });
   const { listeners } = buildListeners(sidecar({}), push, services);
   assertEncodes(listeners);
+  const unavailable = originalDstUnavailable();
   const { warnings, errors } = await feedToProxy(listeners);
-  const kinds = (lines: string[]): string[] => [...new Set(lines.map((w) => w.slice(w.lastIndexOf(': ') + 2)))].sort();
-  assert.deepEqual(kinds(warnings), [
-    'envoy.config.listener.v3.Listener.bind_to_port',
-    'envoy.config.listener.v3.Listener.use_original_dst',
-    'envoy.config.listener.v3.ListenerFilter.filter_disabled',
-  ]);
-  // The proxy rejects virtualInbound (and with it the whole LDS update): first for the port
-  // predicate that keeps http_inspector off declared ports, then for original_dst itself.
-  assert.deepEqual(errors, ['Listener virtualInbound: listener_filters[1].filter_disabled: field is not supported by tsmesh proxy']);
-  const inbound = listeners.find((l) => l.name === 'virtualInbound')!;
-  const withoutPredicate = { ...inbound, listener_filters: (inbound.listener_filters as EnvoyJson[]).map(({ filter_disabled: _, ...f }) => f) };
-  assert.deepEqual((await feedToProxy([withoutPredicate])).errors, [
-    "Listener virtualInbound: listener_filters[0]: listener filter 'envoy.filters.listener.original_dst' is not supported by tsmesh proxy (tls_inspector and http_inspector are)",
-  ]);
+  assert.deepEqual(warnings, []);
+  // Without the native original-dst addon the proxy refuses capture listeners, saying why.
+  if (unavailable === null) assert.deepEqual(errors, []);
+  else assert.ok(errors.every((e) => e.includes('transparent capture needs the native original-dst addon')), errors.join('\n'));
 });

@@ -4,6 +4,8 @@ import tls from 'node:tls';
 import type { ConnectionOptions } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { HOP_BY_HOP, rawHeadersToObject } from './upstream-request.js';
+import { bindConnectOptions } from '../bind-config.js';
+import type { UpstreamBind } from '../bind-config.js';
 
 /**
  * Node's own HTTP parser: llhttp compiled into the node binary, what `http.request` uses. Chosen
@@ -77,6 +79,8 @@ export interface H1ConnectionOptions {
   tls: Readonly<ConnectionOptions> | null;
   /** The pool's TLS session, resumed by its next connections (as undici's connector did). */
   tlsSessions: { session: Buffer | undefined } | null;
+  /** upstream_bind_config: the local address to connect from. */
+  bind?: UpstreamBind | null;
 }
 
 const CONNECTING = 0;
@@ -147,10 +151,11 @@ export class H1Connection {
     this.#owner = owner;
     this.#idleDefaultMs = Math.max(1, opts.idleTimeoutMs);
     const { host, port } = opts;
+    const local = bindConnectOptions(opts.bind ?? null);
     let socket: net.Socket;
     if (opts.tls === null) {
       // undici's buffer size for plaintext sockets (Node's typings omit highWaterMark here).
-      socket = net.connect({ highWaterMark: 64 * 1024, host, port } as net.NetConnectOpts);
+      socket = net.connect({ highWaterMark: 64 * 1024, host, port, ...local } as net.NetConnectOpts);
       socket.once('connect', this.#onConnect);
     } else {
       // As undici's connector: the configured options, SNI from the config (else the host when it
@@ -165,6 +170,7 @@ export class H1Connection {
         ALPNProtocols: H1_ALPN,
         host,
         port,
+        ...local,
       } as ConnectionOptions);
       if (sessions !== null) {
         tlsSocket.on('session', (session: Buffer) => {

@@ -4,6 +4,7 @@ import type { ResourceManager } from '../resource-manager.js';
 import type { ConnPool, PoolEvents, UpstreamFailure, UpstreamHandler, UpstreamRequest, UpstreamRequestSpec } from './upstream-request.js';
 import { classifyError } from './classify-error.js';
 import { H1Connection } from './h1-connection.js';
+import type { UpstreamBind } from '../bind-config.js';
 import { encodeRequestHead } from './h1-request-head.js';
 import type { H1ConnectionOptions, H1ConnectionOwner, H1Exchange } from './h1-connection.js';
 
@@ -20,6 +21,8 @@ export interface H1PoolOptions {
   events: PoolEvents;
   /** The cluster's circuit breakers (shared by every host's pool): max_connections, max_pending_requests. */
   resources: ResourceManager;
+  /** upstream_bind_config: the local address connections are made from. */
+  bind?: UpstreamBind | null;
 }
 
 /**
@@ -58,6 +61,7 @@ export class H1Pool implements ConnPool {
       idleTimeoutMs: opts.idleTimeoutMs,
       tls: opts.tls,
       tlsSessions: opts.tls ? { session: undefined } : null,
+      bind: opts.bind ?? null,
     };
   }
 

@@ -5,6 +5,8 @@ import type { ResourceManager } from '../resource-manager.js';
 import type { ConnPool, PoolEvents, UpstreamHandler, UpstreamRequest, UpstreamRequestSpec } from './upstream-request.js';
 import { HOP_BY_HOP } from './upstream-request.js';
 import { classifyError } from './classify-error.js';
+import { bindConnectOptions } from '../bind-config.js';
+import type { UpstreamBind } from '../bind-config.js';
 
 export interface H2PoolOptions {
   host: string;
@@ -15,6 +17,8 @@ export interface H2PoolOptions {
   events: PoolEvents;
   /** The cluster's circuit breakers: the session counts as one of max_connections. */
   resources: ResourceManager;
+  /** upstream_bind_config: the local address the session's connection is made from. */
+  bind?: UpstreamBind | null;
 }
 
 /**
@@ -33,7 +37,9 @@ export class H2Pool implements ConnPool {
     if (current && !current.closed && !current.destroyed) return current;
     const { host, port, tls } = this.opts;
     const authority = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    const session = http2.connect(authority, tls ? { ...tls, ALPNProtocols: ['h2'] } : {});
+    // http2.connect hands its options to net.connect / tls.connect, localAddress included.
+    const local = bindConnectOptions(this.opts.bind ?? null);
+    const session = http2.connect(authority, (tls ? { ...tls, ...local, ALPNProtocols: ['h2'] } : local) as http2.SecureClientSessionOptions);
     this.#session = session;
     this.#connected = false;
     let timedOut = false;

@@ -133,7 +133,7 @@ export class RouterFilter implements HttpFilter {
     const odHeader = cluster.originalDstHeader;
     const host = cluster.chooseHost(
       { hash },
-      { header: odHeader === null ? null : ((stream.headers[odHeader] as string | undefined) ?? null), address: info.downstreamLocalAddress, port: info.downstreamLocalPort },
+      { header: odHeader === null ? null : ((stream.headers[odHeader] as string | undefined) ?? null), address: info.downstreamLocalAddress, port: info.downstreamLocalPort, restored: info.downstreamLocalAddressRestored },
     );
     if (host === null) {
       cluster.stats.cxNoneHealthy.inc();
