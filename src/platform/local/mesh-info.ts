@@ -2,6 +2,7 @@
  * How CLI commands find and authenticate to the running mesh: `mesh.json` in the state directory,
  * written by the mesh process once it serves, readable only by its owner (it holds the token).
  */
+import { readFileSync } from 'node:fs';
 import { readFile, rm, writeFile, rename } from 'node:fs/promises';
 import type { StateDir } from './state-dir.js';
 
@@ -50,11 +51,17 @@ export async function removeMeshInfo(dir: StateDir): Promise<void> {
   await rm(dir.meshInfo, { force: true });
 }
 
+/** Whether `pid` runs. A zombie (killed, not yet reaped: common for a detached mesh whose parent is a container's PID 1) does not. */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }

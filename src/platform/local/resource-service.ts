@@ -8,7 +8,7 @@
 import { ingestYaml } from '../../api/ingest.js';
 import type { KindInfo } from '../../api/kinds/kind.js';
 import { MESH_KINDS } from '../../api/kinds/mesh-kinds.js';
-import { formatProblems, hasErrors } from '../../api/problems/problem.js';
+import { formatProblem, hasErrors } from '../../api/problems/problem.js';
 import type { Resource } from '../../api/resource/resource.js';
 import type { ConfigKey, ConfigStore } from '../../config/config-store.js';
 import { keyOf, StoreError } from '../../config/config-store.js';
@@ -43,7 +43,8 @@ export class ResourceService {
     const report: ApplyReport = { lines: [], errors: [] };
     if (ingest.problems.length > 0) {
       const shown = ingest.problems.filter((p) => p.severity === 'Error' || p.severity === 'Warning');
-      if (shown.length > 0) report.errors.push(formatProblems(shown).trimEnd());
+      // analyze's wording, plus the field: `apply` users fix one field of one file at a time.
+      for (const p of shown) report.errors.push(`${formatProblem(p)}${p.path !== undefined && p.path !== '' ? ` (field: ${p.path})` : ''}`);
     }
     // Namespaces first, as kubectl users expect `apply -f` of a file that creates its own namespace to work.
     const accepted = [...ingest.accepted].sort((a, b) => Number(b.resource.kind === 'Namespace') - Number(a.resource.kind === 'Namespace'));

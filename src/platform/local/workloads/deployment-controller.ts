@@ -16,19 +16,16 @@ import { SerialQueue } from './serial-queue.js';
 
 export interface DeploymentControllerOptions {
   readonly store: ConfigStore;
-  readonly now?: () => Date;
   readonly onError?: (err: unknown) => void;
 }
 
 export class DeploymentController {
   readonly #store: ConfigStore;
-  readonly #now: () => Date;
   readonly #queue: SerialQueue;
   #unwatch: (() => void) | undefined;
 
   constructor(options: DeploymentControllerOptions) {
     this.#store = options.store;
-    this.#now = options.now ?? (() => new Date());
     this.#queue = new SerialQueue(options.onError);
   }
 
@@ -113,9 +110,8 @@ export class DeploymentController {
       },
       spec: podSpec,
     };
-    const created = await this.#store.apply(pod);
-    const status: PodStatus = { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: this.#now().toISOString().replace(/\.\d{3}Z$/, 'Z') }] };
-    await this.#store.updateStatus(keyOf(created.resource), status);
+    // Status is the kubelet's (PodRuntime): writing it here could overwrite what the pod already reported.
+    await this.#store.apply(pod);
   }
 
   async #writeStatus(deployment: Resource, desired: number): Promise<void> {
