@@ -7,6 +7,8 @@
 import type { Command } from './command.js';
 import { CliError } from '../cli-error.js';
 import { DEFAULT_DEBUG_ADDRESS, getDebugJson } from '../debug-client.js';
+import { debugAddress, proxyIdFor } from '../local/debug-address.js';
+import { STATE_DIR_FLAG } from '../local/mesh-flags.js';
 import { flagHelp, parseFlags } from '../flags.js';
 import type { FlagSpec } from '../flags.js';
 import { tabulate } from '../tabwriter.js';
@@ -26,6 +28,7 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'name', kind: 'string', help: 'routes: only the route configuration with this name' },
   { name: 'cluster', kind: 'string', help: 'endpoints: only this cluster' },
   { name: 'status', kind: 'string', help: 'endpoints: only this health status (HEALTHY, UNHEALTHY …)' },
+  STATE_DIR_FLAG,
   { name: 'help', short: 'h', kind: 'boolean', help: 'Show this help' },
 ];
 
@@ -62,8 +65,8 @@ export const proxyConfigCommand: Command = {
     const output = (values['output'] as string | undefined) ?? 'short';
     if (output !== 'short' && output !== 'json' && output !== 'yaml') throw new CliError(`tsmesh proxy-config: -o must be short, json or yaml, got "${output}"`);
 
-    const address = (values['discovery-address'] as string | undefined) ?? DEFAULT_DEBUG_ADDRESS;
-    const query = new URLSearchParams({ proxyID: nameArg.replace(/^(deploy|deployment|pod)\//, '') });
+    const address = await debugAddress(values);
+    const query = new URLSearchParams({ proxyID: await proxyIdFor(values, nameArg) });
     const ns = values['namespace'] as string | undefined;
     if (ns !== undefined) query.set('namespace', ns);
     if (kind === 'endpoints') query.set('include_eds', 'true');

@@ -7,6 +7,8 @@
 import type { Command } from './command.js';
 import { CliError } from '../cli-error.js';
 import { DEFAULT_DEBUG_ADDRESS, getDebugJson } from '../debug-client.js';
+import { debugAddress } from '../local/debug-address.js';
+import { STATE_DIR_FLAG } from '../local/mesh-flags.js';
 import { flagHelp, parseFlags } from '../flags.js';
 import type { FlagSpec } from '../flags.js';
 import { tabulate } from '../tabwriter.js';
@@ -17,6 +19,7 @@ import type { SyncStatus } from '../../xds/server/sync-status.js';
 const FLAGS: readonly FlagSpec[] = [
   { name: 'discovery-address', kind: 'string', help: `The control plane's debug server, HOST:PORT (default ${DEFAULT_DEBUG_ADDRESS})` },
   { name: 'namespace', short: 'n', kind: 'string', help: 'Only proxies in this namespace' },
+  STATE_DIR_FLAG,
   { name: 'help', short: 'h', kind: 'boolean', help: 'Show this help' },
 ];
 
@@ -46,7 +49,7 @@ export const proxyStatusCommand: Command = {
       return 0;
     }
     if (positional.length > 1) throw new CliError(`tsmesh proxy-status: at most one NAME, got ${positional.join(' ')}\n\n${HELP}`);
-    const address = (values['discovery-address'] as string | undefined) ?? DEFAULT_DEBUG_ADDRESS;
+    const address = await debugAddress(values);
     const ns = values['namespace'] as string | undefined;
     const body = await getDebugJson('proxy-status', address, `/debug/syncz${ns ? `?namespace=${encodeURIComponent(ns)}` : ''}`);
     if (!Array.isArray(body)) throw new CliError('tsmesh proxy-status: /debug/syncz did not return a list');
