@@ -48,53 +48,21 @@ ${flagHelp(FLAGS)}`;
 
 export const proxyCommand: Command = {
   async run(argv) {
-    const { values, positional } = parseFlags('proxy', argv, FLAGS);
-    if (values['help']) {
+    const launch = parseProxyArgs(argv);
+    if (launch.help) {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
-    const mode = positional[0];
-    if (mode !== undefined && mode !== 'sidecar' && mode !== 'router') throw new CliError(`tsmesh proxy: unknown proxy type "${mode}" (sidecar or router)\n\n${HELP}`);
-    if (mode !== undefined && values['bootstrap'] !== undefined) throw new CliError(`tsmesh proxy ${mode}: --bootstrap cannot be combined with ${mode}`);
-    // pilot-agent writes its bootstrap to a file (envoy-rev.json) and starts Envoy on it: the same here.
-    const agentFile = mode !== undefined ? writeAgentBootstrap(mode, values) : undefined;
-    // Envoy's own spelling, so existing scripts work: -c FILE / --config-path FILE.
-    const file = agentFile ?? (values['bootstrap'] as string | undefined);
-    if (!file) throw new CliError(`tsmesh proxy: --bootstrap FILE is required\n\n${HELP}`);
-    const adminPort = values['admin-port'] as number | undefined;
-    if (adminPort !== undefined && !(Number.isInteger(adminPort) && adminPort >= 0 && adminPort <= 65535)) {
-      throw new CliError(`tsmesh proxy: --admin-port must be a port number from 0 to 65535 (0: any free port), got ${adminPort}`);
-    }
-    const drainTimeS = values['drain-time-s'] as number | undefined;
-    if (drainTimeS !== undefined && !(drainTimeS >= 0)) throw new CliError(`tsmesh proxy: --drain-time-s must be 0 or more seconds, got ${drainTimeS}`);
+    // pilot-agent's bootstrap file lives as long as the process.
+    const agentDir = launch.agentDir;
+    if (agentDir !== undefined) process.once('exit', () => rmSync(agentDir, { recursive: true, force: true }));
     // When started without PROXY_NODE_FLAGS (`node bin/tsmesh.js proxy`), get what can still be
     // had at run time: V8 applies --optimize-for-size to later heap growth decisions.
     v8.setFlagsFromString('--optimize-for-size');
-    let proxy: ProxyServer;
     let quit!: () => void;
     const quitting = new Promise<void>((resolve) => (quit = resolve));
-    try {
-      proxy = await ProxyServer.start({
-        bootstrapFile: file,
-        ...(adminPort !== undefined ? { adminPort } : {}),
-        ...(drainTimeS !== undefined ? { drainTimeMs: drainTimeS * 1000 } : {}),
-        onQuit: quit,
-      });
-    } catch (err) {
-      if (err instanceof BootstrapError) {
-        // The port came from the flag, not from the file: say so rather than blame admin.address.
-        const admin = err.problems.find((p) => p.path === 'admin.address');
-        if (adminPort !== undefined && admin) throw new CliError(`tsmesh proxy: --admin-port ${adminPort}: ${admin.reason}`);
-        throw new CliError(`tsmesh proxy: invalid bootstrap:\n${err.message}`);
-      }
-      throw new CliError(`tsmesh proxy: ${(err as Error).message}`);
-    }
-    // One line per bound socket, as Envoy logs "admin address: ...": with port 0 in the bootstrap
-    // (or --admin-port 0) these lines are how a script or test learns the ports.
-    const lines: string[] = [];
-    if (proxy.adminPort) lines.push(`admin address: ${hostPort(proxy.adminAddress, proxy.adminPort)}`);
-    for (const l of proxy.listenerManager.active()) lines.push(`listener "${l.config.name}" listening on ${hostPort(l.config.address, l.port)}`);
-    process.stderr.write(lines.map((l) => `tsmesh proxy: ${l}\n`).join(''));
+    const proxy = await startProxy(launch, { onQuit: quit });
+    process.stderr.write(proxyStartedLines(proxy).map((l) => `tsmesh proxy: ${l}\n`).join(''));
     const stop = (): void => {
       void proxy.close().then(quit);
     };
@@ -105,13 +73,83 @@ export const proxyCommand: Command = {
   },
 };
 
+/** What `tsmesh proxy ARGS` runs, decided from its arguments (the local platform's pod host runs proxies from the same arguments). */
+export interface ProxyLaunch {
+  readonly help: boolean;
+  /** The bootstrap to load: --bootstrap, or the one written for sidecar|router. */
+  readonly bootstrapFile: string;
+  /** The temporary directory holding a sidecar|router bootstrap; the caller removes it when the proxy is gone. */
+  readonly agentDir: string | undefined;
+  readonly adminPort: number | undefined;
+  readonly drainTimeMs: number | undefined;
+}
+
+/**
+ * Parses `tsmesh proxy` arguments (everything after `proxy`); for sidecar|router it writes the
+ * agent's bootstrap to a temp file, as pilot-agent writes envoy-rev.json. Throws CliError naming
+ * the flag that is wrong. `pid` names a pod given no --name (APP-PID).
+ */
+export function parseProxyArgs(argv: readonly string[], pid: number = process.pid): ProxyLaunch {
+  const { values, positional } = parseFlags('proxy', [...argv], FLAGS);
+  if (values['help']) return { help: true, bootstrapFile: '', agentDir: undefined, adminPort: undefined, drainTimeMs: undefined };
+  const mode = positional[0];
+  if (mode !== undefined && mode !== 'sidecar' && mode !== 'router') throw new CliError(`tsmesh proxy: unknown proxy type "${mode}" (sidecar or router)\n\n${HELP}`);
+  if (mode !== undefined && values['bootstrap'] !== undefined) throw new CliError(`tsmesh proxy ${mode}: --bootstrap cannot be combined with ${mode}`);
+  const agentBootstrap = mode !== undefined ? agentBootstrapFor(mode, values, pid) : undefined;
+  // Envoy's own spelling, so existing scripts work: -c FILE / --config-path FILE.
+  const given = values['bootstrap'] as string | undefined;
+  if (agentBootstrap === undefined && !given) throw new CliError(`tsmesh proxy: --bootstrap FILE is required\n\n${HELP}`);
+  const adminPort = values['admin-port'] as number | undefined;
+  if (adminPort !== undefined && !(Number.isInteger(adminPort) && adminPort >= 0 && adminPort <= 65535)) {
+    throw new CliError(`tsmesh proxy: --admin-port must be a port number from 0 to 65535 (0: any free port), got ${adminPort}`);
+  }
+  const drainTimeS = values['drain-time-s'] as number | undefined;
+  if (drainTimeS !== undefined && !(drainTimeS >= 0)) throw new CliError(`tsmesh proxy: --drain-time-s must be 0 or more seconds, got ${drainTimeS}`);
+  // Written last, so a bad flag leaves no temp file behind.
+  const agent = agentBootstrap !== undefined ? writeAgentBootstrap(agentBootstrap) : undefined;
+  return { help: false, bootstrapFile: agent?.file ?? given ?? '', agentDir: agent?.dir, adminPort, drainTimeMs: drainTimeS !== undefined ? drainTimeS * 1000 : undefined };
+}
+
+/** Starts the proxy `launch` describes; a bad bootstrap or an unbindable port is a CliError with the CLI's wording. */
+export async function startProxy(launch: ProxyLaunch, options: { readonly onQuit: () => void; readonly log?: (line: string) => void }): Promise<ProxyServer> {
+  const adminPort = launch.adminPort;
+  try {
+    return await ProxyServer.start({
+      bootstrapFile: launch.bootstrapFile,
+      ...(adminPort !== undefined ? { adminPort } : {}),
+      ...(launch.drainTimeMs !== undefined ? { drainTimeMs: launch.drainTimeMs } : {}),
+      ...(options.log !== undefined ? { log: options.log } : {}),
+      onQuit: options.onQuit,
+    });
+  } catch (err) {
+    if (err instanceof BootstrapError) {
+      // The port came from the flag, not from the file: say so rather than blame admin.address.
+      const admin = err.problems.find((p) => p.path === 'admin.address');
+      if (adminPort !== undefined && admin) throw new CliError(`tsmesh proxy: --admin-port ${adminPort}: ${admin.reason}`);
+      throw new CliError(`tsmesh proxy: invalid bootstrap:\n${err.message}`);
+    }
+    throw new CliError(`tsmesh proxy: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * One line per bound socket, as Envoy logs "admin address: ...": with port 0 in the bootstrap
+ * (or --admin-port 0) these lines are how a script or test learns the ports.
+ */
+export function proxyStartedLines(proxy: ProxyServer): string[] {
+  const lines: string[] = [];
+  if (proxy.adminPort) lines.push(`admin address: ${hostPort(proxy.adminAddress, proxy.adminPort)}`);
+  for (const l of proxy.listenerManager.active()) lines.push(`listener "${l.config.name}" listening on ${hostPort(l.config.address, l.port)}`);
+  return lines;
+}
+
 /** `127.0.0.1:15000`, `[::1]:15000`. */
 function hostPort(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-/** pilot-agent: flags → Istio's bootstrap, written to a temp file removed when the process exits. */
-function writeAgentBootstrap(type: 'sidecar' | 'router', values: Record<string, unknown>): string {
+/** pilot-agent: flags → Istio's bootstrap. */
+function agentBootstrapFor(type: 'sidecar' | 'router', values: Record<string, unknown>, pid: number): Record<string, unknown> {
   const fail = (m: string): never => {
     throw new CliError(`tsmesh proxy ${type}: ${m}`);
   };
@@ -145,7 +183,7 @@ function writeAgentBootstrap(type: 'sidecar' | 'router', values: Record<string, 
     type,
     discoveryAddress: (values['discovery-address'] as string | undefined) ?? '127.0.0.1:15010',
     namespace,
-    podName: (values['name'] as string | undefined) ?? `${app}-${process.pid}`,
+    podName: (values['name'] as string | undefined) ?? `${app}-${pid}`,
     labels,
     serviceAccount: (values['service-account'] as string | undefined) ?? 'default',
     ips: [ip],
@@ -163,9 +201,13 @@ function writeAgentBootstrap(type: 'sidecar' | 'router', values: Record<string, 
   } catch (err) {
     fail(`--discovery-address: ${(err as Error).message}`);
   }
+  return bootstrap;
+}
+
+/** The agent's bootstrap in a temp directory of its own (pilot-agent's envoy-rev.json). */
+function writeAgentBootstrap(bootstrap: Record<string, unknown>): { file: string; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'tsmesh-agent-'));
   const file = join(dir, 'envoy-rev.json');
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(file, `${JSON.stringify(bootstrap, null, 2)}\n`);
-  return file;
+  return { file, dir };
 }

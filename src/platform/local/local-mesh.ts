@@ -32,6 +32,8 @@ export interface LocalMeshOptions {
   readonly log: (line: string) => void;
   /** First container restart delay (Kubernetes: 10 s). */
   readonly backoffBaseMs?: number;
+  /** Apps, sidecars and gateways share one pod host process (rootless capture; default true). */
+  readonly shareProcesses?: boolean;
 }
 
 export class LocalMesh {
@@ -79,7 +81,7 @@ export class LocalMesh {
       const deployments = new DeploymentController({ store, onError: onError('deployment controller') });
       deployments.start();
       stops.push(() => deployments.stop());
-      const runtime = new PodRuntime({ store, state: o.state, discoveryAddress: `127.0.0.1:${ports.grpcPort}`, capture: o.capture, log: o.log, ...(o.backoffBaseMs !== undefined && { backoffBaseMs: o.backoffBaseMs }) });
+      const runtime = new PodRuntime({ store, state: o.state, discoveryAddress: `127.0.0.1:${ports.grpcPort}`, capture: o.capture, log: o.log, ...(o.backoffBaseMs !== undefined && { backoffBaseMs: o.backoffBaseMs }), ...(o.shareProcesses !== undefined && { shareProcesses: o.shareProcesses }) });
       runtime.start();
       stops.push(() => runtime.stop());
       const lb = new LoadBalancerForwarder(store, o.log);

@@ -1,14 +1,14 @@
 /**
  * One container of a local pod: a child process whose stdout and stderr go to the container's log
  * file, restarted when it exits as the kubelet restarts containers under `restartPolicy: Always`
- * (back-off 10 s doubling to 5 min, reset after 10 min of running; CrashLoopBackOff while waiting).
- * Every state change is reported so the pod's status shows it.
+ * (back-off 10 s doubling to 5 min, reset after 10 min of running; CrashLoopBackOff while waiting:
+ * RestartPolicy). Every state change is reported so the pod's status shows it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readdirSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { constants } from 'node:os';
-import type { ContainerState, ContainerStateTerminated } from './kube-types.js';
+import type { ContainerState } from './kube-types.js';
+import { RestartPolicy } from './restart-policy.js';
 
 export interface ContainerProcessOptions {
   readonly name: string;
@@ -31,25 +31,17 @@ export interface ContainerProcessOptions {
   readonly pidFile?: string;
 }
 
-const BACKOFF_MAX_MS = 300_000;
-const BACKOFF_RESET_MS = 600_000;
-
 export class ContainerProcess {
   readonly #o: ContainerProcessOptions;
   readonly #log: WriteStream;
+  readonly #policy: RestartPolicy;
   #child: ChildProcess | undefined;
-  #restartCount = 0;
-  #lastState: ContainerState = {};
-  #startedAt: Date | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #stopped = false;
-  #backoffMs: number;
 
   constructor(options: ContainerProcessOptions) {
     this.#o = options;
     this.#log = createWriteStream(options.logFile, { flags: 'a' });
     this.#log.on('error', () => {});
-    this.#backoffMs = options.backoffBaseMs ?? 10_000;
+    this.#policy = new RestartPolicy({ ...options, log: (text) => this.#log.write(text) });
   }
 
   get pid(): number | undefined {
@@ -57,9 +49,8 @@ export class ContainerProcess {
   }
 
   start(): void {
-    if (this.#stopped) return;
-    const now = this.#now();
-    this.#startedAt = now;
+    if (this.#policy.stopped) return;
+    const now = this.#policy.starting();
     const [file, args] = this.#o.wrapper !== undefined && this.#o.wrapper.length > 0 ? [this.#o.wrapper[0] ?? '', [...this.#o.wrapper.slice(1), this.#o.file, ...this.#o.args]] : [this.#o.file, [...this.#o.args]];
     let child: ChildProcess;
     try {
@@ -89,44 +80,17 @@ export class ContainerProcess {
     child.once('exit', (code, signal) => {
       if (!failedToSpawn) this.#exited(code ?? 128, signal, undefined);
     });
-    this.#o.onState({ running: { startedAt: iso(now) } }, this.#lastState, this.#restartCount);
+    this.#policy.running(now);
   }
 
   #exited(code: number, signal: NodeJS.Signals | null, message: string | undefined): void {
-    if (this.#child === undefined && this.#startedAt === undefined) return;
     this.#child = undefined;
-    const finishedAt = this.#now();
-    const terminated: ContainerStateTerminated = {
-      exitCode: code,
-      ...(signal !== null && { signal: signalNumber(signal) }),
-      reason: code === 0 && signal === null ? 'Completed' : 'Error',
-      ...(message !== undefined && { message }),
-      ...(this.#startedAt !== undefined && { startedAt: iso(this.#startedAt) }),
-      finishedAt: iso(finishedAt),
-    };
-    if (this.#stopped) return;
-    const ranMs = this.#startedAt === undefined ? 0 : finishedAt.getTime() - this.#startedAt.getTime();
-    if (ranMs > BACKOFF_RESET_MS) this.#backoffMs = this.#o.backoffBaseMs ?? 10_000;
-    this.#lastState = { terminated };
-    const policy = this.#o.restart ?? 'Always';
-    if (policy === 'Never' || (policy === 'OnFailure' && code === 0)) {
-      this.#o.onState({ terminated }, {}, this.#restartCount);
-      return;
-    }
-    const delay = this.#backoffMs;
-    this.#backoffMs = Math.min(this.#backoffMs * 2, BACKOFF_MAX_MS);
-    this.#restartCount++;
-    const waiting = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${this.#o.name}` } };
-    this.#o.onState(waiting, this.#lastState, this.#restartCount);
-    this.#log.write(`tsmesh: container ${this.#o.name} exited with ${signal ?? `code ${code}`}; restarting in ${Math.round(delay / 100) / 10}s\n`);
-    this.#timer = setTimeout(() => this.start(), delay);
-    this.#timer.unref();
+    this.#policy.exited(code, signal, message, () => this.start());
   }
 
   /** SIGTERM, then SIGKILL after the grace period (Kubernetes' 30 s; we use less). */
   async stop(graceMs = 5_000): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#policy.stop();
     const child = this.#child;
     if (child !== undefined && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -138,18 +102,6 @@ export class ContainerProcess {
     if (this.#o.pidFile !== undefined) rmSync(this.#o.pidFile, { force: true });
     await new Promise<void>((resolve) => this.#log.end(() => resolve()));
   }
-
-  #now(): Date {
-    return this.#o.now?.() ?? new Date();
-  }
-}
-
-function iso(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  return constants.signals[signal] ?? 0;
 }
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {

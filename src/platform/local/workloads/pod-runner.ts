@@ -9,6 +9,9 @@ import { keyOf } from '../../../config/config-store.js';
 import { containerLogPath, containerPidPath, type StateDir } from '../state-dir.js';
 import { CannotRun, containerCommand, PACKAGE_ROOT, type ProxyArgs } from './container-command.js';
 import { ContainerProcess } from './container-process.js';
+import { HostedContainer } from '../host/hosted-container.js';
+import { hostedSpecFor } from '../host/hosted-spec.js';
+import type { PodHost } from '../host/pod-host.js';
 import { containerEnv } from './container-env.js';
 import { isInjected, isProxyContainer, PROXY_CONTAINER } from './injection.js';
 import type { Container, ContainerState, ContainerStatus, PodCondition, PodSpec, PodStatus } from './kube-types.js';
@@ -33,11 +36,13 @@ export interface PodRunnerOptions {
   readonly backoffBaseMs?: number;
   readonly now?: () => Date;
   readonly log: (line: string) => void;
+  /** Runs the pod's app and proxy containers in this shared process instead of one process each (not with `wrapper`). */
+  readonly podHost?: PodHost;
 }
 
 interface Running {
   readonly container: Container;
-  process: ContainerProcess | undefined;
+  process: ContainerProcess | HostedContainer | undefined;
   ready: ReadinessCheck;
   state: ContainerState;
   lastState: ContainerState;
@@ -94,26 +99,33 @@ export class PodRunner {
           continue;
         }
         const env = containerEnv(container, { pod: this.#pod, podIP: this.#net.podIP, bindAddress: proxy ? this.#net.podIP : this.#net.appAddress, meshed: meshed && !proxy && this.#o.capture === 'rootless', nodeEnv: process.env });
-        const proc = new ContainerProcess({
+        const common = {
           name: container.name,
-          file: cmd.file,
-          args: cmd.args,
-          env,
-          cwd: container.workingDir ?? PACKAGE_ROOT,
           logFile: containerLogPath(this.#o.state, meta.namespace ?? 'default', meta.name ?? '', container.name),
           pidFile: containerPidPath(this.#o.state, meta.namespace ?? 'default', meta.name ?? '', container.name),
           restart: (spec.restartPolicy as 'Always' | 'OnFailure' | 'Never' | undefined) ?? 'Always',
           ...(this.#o.backoffBaseMs !== undefined && { backoffBaseMs: this.#o.backoffBaseMs }),
-          ...(this.#net.wrapper !== undefined && { wrapper: this.#net.wrapper }),
-          ...(proxy && this.#net.proxyUid !== undefined && { uid: this.#net.proxyUid, gid: this.#net.proxyUid }),
-          onState: (state, lastState, restartCount) => {
+          onState: (state: ContainerState, lastState: ContainerState, restartCount: number) => {
             entry.state = state;
             entry.lastState = lastState;
             entry.restartCount = restartCount;
             if (state.running === undefined) entry.isReady = false;
             this.#writeStatus();
           },
-        });
+        };
+        const hosted = this.#o.podHost !== undefined && this.#net.wrapper === undefined ? hostedSpecFor(cmd, container, env) : undefined;
+        const proc =
+          hosted !== undefined && this.#o.podHost !== undefined
+            ? new HostedContainer({ ...common, host: this.#o.podHost, spec: hosted })
+            : new ContainerProcess({
+                ...common,
+                file: cmd.file,
+                args: cmd.args,
+                env,
+                cwd: container.workingDir ?? PACKAGE_ROOT,
+                ...(this.#net.wrapper !== undefined && { wrapper: this.#net.wrapper }),
+                ...(proxy && this.#net.proxyUid !== undefined && { uid: this.#net.proxyUid, gid: this.#net.proxyUid }),
+              });
         entry.process = proc;
         this.#containers.push(entry);
       } catch (err) {

@@ -4,11 +4,13 @@
  * them); when the mesh restarts, the pods in the store start again with the addresses they had.
  */
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Resource } from '../../../api/resource/resource.js';
 import type { ConfigStore, WatchEvent } from '../../../config/config-store.js';
 import type { StateDir } from '../state-dir.js';
 import { AddressPool, addressAt, appAddressFor, indexOf, listeningAddresses, POD_PREFIX } from './addresses.js';
 import { killOrphans } from './container-process.js';
+import { PodHost } from '../host/pod-host.js';
 import { isInjected, PROXY_CONTAINER } from './injection.js';
 import type { PodSpec, PodStatus } from './kube-types.js';
 import { PodRunner, type PodNetwork } from './pod-runner.js';
@@ -20,6 +22,8 @@ export interface PodRuntimeOptions {
   readonly capture: 'rootless' | 'netns';
   readonly backoffBaseMs?: number;
   readonly log: (line: string) => void;
+  /** Run app, sidecar and gateway containers in one shared pod host process (rootless only; default true). */
+  readonly shareProcesses?: boolean;
 }
 
 export class PodRuntime {
@@ -27,9 +31,14 @@ export class PodRuntime {
   readonly #pods = new Map<string, { runner: PodRunner; index: number }>();
   readonly #pool = new AddressPool();
   #unwatch: (() => void) | undefined;
+  /** One process for the containers it can run: most of a small Node process is Node itself. */
+  readonly #host: PodHost | undefined;
 
   constructor(options: PodRuntimeOptions) {
     this.#o = options;
+    if (options.capture === 'rootless' && options.shareProcesses !== false) {
+      this.#host = new PodHost({ log: options.log, pidFile: join(options.state.run, 'pod-host.pid') });
+    }
   }
 
   start(): void {
@@ -69,6 +78,7 @@ export class PodRuntime {
       capture: this.#o.capture,
       log: this.#o.log,
       ...(this.#o.backoffBaseMs !== undefined && { backoffBaseMs: this.#o.backoffBaseMs }),
+      ...(this.#host !== undefined && { podHost: this.#host }),
     });
     this.#pods.set(key, { runner, index });
     runner.start();
@@ -96,6 +106,7 @@ export class PodRuntime {
   async stop(): Promise<void> {
     this.#unwatch?.();
     await Promise.all([...this.#pods.keys()].map((k) => this.#remove(k)));
+    await this.#host?.close();
   }
 }
 
