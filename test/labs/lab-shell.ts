@@ -20,11 +20,13 @@ export interface Run {
   readonly stderr: string;
 }
 
+export type Capture = 'rootless' | 'netns';
+
 export class LabShell {
   readonly stateDir: string;
-  readonly #capture: 'rootless' | 'netns';
+  readonly #capture: Capture;
 
-  constructor(capture: 'rootless' | 'netns' = 'rootless') {
+  constructor(capture: Capture = 'rootless') {
     this.stateDir = join(mkdtempSync(join(tmpdir(), 'tsmesh-lab-')), '.tsmesh');
     this.#capture = capture;
   }

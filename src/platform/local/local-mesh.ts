@@ -22,6 +22,7 @@ import { PROXY_HTTP_PORT } from './workloads/container-env.js';
 import { DeploymentController } from './workloads/deployment-controller.js';
 import { GatewayDeployer } from './workloads/gateway-deployer.js';
 import { LoadBalancerForwarder } from './workloads/load-balancer.js';
+import { NetnsNetworks } from './workloads/netns-networks.js';
 import { PodRuntime } from './workloads/pod-runtime.js';
 import { ServiceController } from './workloads/service-controller.js';
 
@@ -65,7 +66,14 @@ export class LocalMesh {
 
       const mesh: MeshConfig = { ...DEFAULT_MESH_CONFIG, proxyHttpPort: PROXY_HTTP_PORT };
       const discovery = new DiscoveryServer({ generator: generateProxyResources });
-      const ports = await discovery.start({ grpcPort: 0, httpPort: 0, host: '127.0.0.1' });
+      // netns capture: pods reach the control plane over the mesh's bridge.
+      const netns = o.capture === 'netns' ? new NetnsNetworks(store, o.state.root) : undefined;
+      if (netns !== undefined) {
+        await netns.start();
+        stops.push(() => netns.close());
+      }
+      const xdsHost = netns?.bridge.address ?? '127.0.0.1';
+      const ports = await discovery.start({ grpcPort: 0, httpPort: 0, host: xdsHost, debugHost: '127.0.0.1' });
       stops.push(() => discovery.stop());
       const pipeline = new MeshPipeline({ store, mesh, update: (push, change) => discovery.update(push, change), onError: (err) => o.log(`control plane: cannot build the mesh snapshot: ${String(err)}`) });
       pipeline.start();
@@ -81,7 +89,7 @@ export class LocalMesh {
       const deployments = new DeploymentController({ store, onError: onError('deployment controller') });
       deployments.start();
       stops.push(() => deployments.stop());
-      const runtime = new PodRuntime({ store, state: o.state, discoveryAddress: `127.0.0.1:${ports.grpcPort}`, capture: o.capture, log: o.log, ...(o.backoffBaseMs !== undefined && { backoffBaseMs: o.backoffBaseMs }), ...(o.shareProcesses !== undefined && { shareProcesses: o.shareProcesses }) });
+      const runtime = new PodRuntime({ store, state: o.state, discoveryAddress: `${xdsHost}:${ports.grpcPort}`, capture: o.capture, ...(netns !== undefined && { netns }), log: o.log, ...(o.backoffBaseMs !== undefined && { backoffBaseMs: o.backoffBaseMs }), ...(o.shareProcesses !== undefined && { shareProcesses: o.shareProcesses }) });
       runtime.start();
       stops.push(() => runtime.stop());
       const lb = new LoadBalancerForwarder(store, o.log);

@@ -115,7 +115,9 @@ export class ActiveListener {
   #onConnection(socket: net.Socket): void {
     const config = this.#config;
     // original_dst: read before anything else, the local address filter chains then match on.
-    const restored = config.inspection.originalDstIndex >= 0 ? readOriginalDst(socket) : null;
+    // use_original_dst implies it, as Envoy adds the original_dst listener filter itself for such
+    // a listener (Istio's virtualOutbound names no listener filter at all).
+    const restored = config.inspection.originalDstIndex >= 0 || config.useOriginalDst ? readOriginalDst(socket) : null;
     if (restored !== null && config.useOriginalDst && this.#handoff !== null) {
       // Envoy counts a handed-off connection on the listener that takes it, not on this one.
       const target = this.#handoff(restored);

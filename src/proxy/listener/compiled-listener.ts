@@ -106,11 +106,12 @@ export function compileListener(json: Record<string, unknown>, versionInfo: stri
     const f = inspection.otherFilters[0]!;
     throw new ProxyConfigError(`listener_filters[${f.index}]`, `listener filter '${f.name || f.typeUrl}' is not supported by tsmesh proxy (original_dst, tls_inspector and http_inspector are)`);
   }
-  if (inspection.originalDstIndex >= 0) {
-    const why = originalDstUnavailable();
-    if (why !== null) throw new ProxyConfigError(`listener_filters[${inspection.originalDstIndex}]`, `transparent capture needs the native original-dst addon: ${why}`);
-  }
   const useOriginalDst = asBoolValue(json['use_original_dst'], 'use_original_dst') ?? false;
+  if (inspection.originalDstIndex >= 0 || useOriginalDst) {
+    const why = originalDstUnavailable();
+    const at = inspection.originalDstIndex >= 0 ? `listener_filters[${inspection.originalDstIndex}]` : 'use_original_dst';
+    if (why !== null) throw new ProxyConfigError(at, `transparent capture needs the native original-dst addon: ${why}`);
+  }
   const bindToPort = asBoolValue(json['bind_to_port'], 'bind_to_port') ?? true;
   if (!bindToPort && port === 0) throw new ProxyConfigError('bind_to_port', 'a listener with bind_to_port false needs a port: it only receives connections handed off for that port');
   const selector = compileFilterChainSelector(json);

@@ -46,6 +46,8 @@ export interface DiscoveryStartOptions {
   readonly httpPort?: number | null;
   /** Bind address for both; 127.0.0.1 by default (the local platform's proxies are local). */
   readonly host?: string;
+  /** Bind address of the debug server when it differs (a mesh whose proxies sit on a bridge keeps its debug views on loopback). */
+  readonly debugHost?: string;
 }
 
 interface Pending {
@@ -80,7 +82,7 @@ export class DiscoveryServer implements DebugSource {
     const httpPort = options.httpPort === undefined ? 15014 : options.httpPort;
     if (httpPort !== null) {
       try {
-        this.#debug = await startDebugServer(host, httpPort, this);
+        this.#debug = await startDebugServer(options.debugHost ?? host, httpPort, this);
       } catch (err) {
         await this.ads.stop();
         throw err;

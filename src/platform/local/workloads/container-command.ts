@@ -75,6 +75,9 @@ function proxyFlags(type: 'sidecar' | 'router', p: ProxyArgs): string[] {
   if (p.capture === 'rootless') {
     flags.push('--interception-mode', 'NONE', '--bind-address', p.podIP, '--admin-address', p.podIP);
     if (type === 'sidecar' && p.appAddress !== undefined) flags.push('--app-address', p.appAddress);
+  } else {
+    // In its namespace, captured by iptables (REDIRECT, Istio's default); admin on the pod IP so the mesh can read it.
+    flags.push('--admin-address', p.podIP);
   }
   return flags;
 }

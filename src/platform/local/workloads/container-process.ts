@@ -25,8 +25,6 @@ export interface ContainerProcessOptions {
   readonly now?: () => Date;
   /** Wraps the command, e.g. `ip netns exec NS` for a pod in its own network namespace. */
   readonly wrapper?: readonly string[];
-  readonly uid?: number;
-  readonly gid?: number;
   /** Where the running process's pid is recorded, so a mesh that was killed can stop its orphans at the next start. */
   readonly pidFile?: string;
 }
@@ -60,8 +58,6 @@ export class ContainerProcess {
         stdio: ['ignore', 'pipe', 'pipe'],
         // Its own process group: stopping the container stops whatever it started too.
         detached: true,
-        ...(this.#o.uid !== undefined && { uid: this.#o.uid }),
-        ...(this.#o.gid !== undefined && { gid: this.#o.gid }),
       });
     } catch (err) {
       this.#exited(128, null, `cannot start ${this.#o.file}: ${(err as Error).message}`);

@@ -24,8 +24,8 @@ export interface PodNetwork {
   readonly appAddress: string;
   /** `ip netns exec NS`, when the pod has its own network namespace. */
   readonly wrapper?: readonly string[];
-  /** uid/gid for the sidecar under capture (1337, so iptables does not capture its own traffic). */
-  readonly proxyUid?: number;
+  /** The sidecar's prefix in its namespace: as uid/gid 1337, so iptables does not capture its own traffic. */
+  readonly proxyWrapper?: readonly string[];
 }
 
 export interface PodRunnerOptions {
@@ -98,7 +98,9 @@ export class PodRunner {
           this.#containers.push(entry);
           continue;
         }
-        const env = containerEnv(container, { pod: this.#pod, podIP: this.#net.podIP, bindAddress: proxy ? this.#net.podIP : this.#net.appAddress, meshed: meshed && !proxy && this.#o.capture === 'rootless', nodeEnv: process.env });
+        // In its own namespace an app listens on every address, as in a Kubernetes pod (the sidecar reaches it on loopback).
+        const bindAddress = proxy ? this.#net.podIP : this.#net.wrapper !== undefined ? '0.0.0.0' : this.#net.appAddress;
+        const env = containerEnv(container, { pod: this.#pod, podIP: this.#net.podIP, bindAddress, meshed: meshed && !proxy && this.#o.capture === 'rootless', nodeEnv: process.env });
         const common = {
           name: container.name,
           logFile: containerLogPath(this.#o.state, meta.namespace ?? 'default', meta.name ?? '', container.name),
@@ -123,8 +125,7 @@ export class PodRunner {
                 args: cmd.args,
                 env,
                 cwd: container.workingDir ?? PACKAGE_ROOT,
-                ...(this.#net.wrapper !== undefined && { wrapper: this.#net.wrapper }),
-                ...(proxy && this.#net.proxyUid !== undefined && { uid: this.#net.proxyUid, gid: this.#net.proxyUid }),
+                ...(this.#net.wrapper !== undefined && { wrapper: proxy && injected ? (this.#net.proxyWrapper ?? this.#net.wrapper) : this.#net.wrapper }),
               });
         entry.process = proc;
         this.#containers.push(entry);

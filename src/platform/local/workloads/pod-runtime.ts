@@ -13,6 +13,7 @@ import { killOrphans } from './container-process.js';
 import { PodHost } from '../host/pod-host.js';
 import { isInjected, PROXY_CONTAINER } from './injection.js';
 import type { PodSpec, PodStatus } from './kube-types.js';
+import type { NetnsNetworks } from './netns-networks.js';
 import { PodRunner, type PodNetwork } from './pod-runner.js';
 
 export interface PodRuntimeOptions {
@@ -24,11 +25,13 @@ export interface PodRuntimeOptions {
   readonly log: (line: string) => void;
   /** Run app, sidecar and gateway containers in one shared pod host process (rootless only; default true). */
   readonly shareProcesses?: boolean;
+  /** netns capture: the pods' namespaces and bridge. */
+  readonly netns?: NetnsNetworks;
 }
 
 export class PodRuntime {
   readonly #o: PodRuntimeOptions;
-  readonly #pods = new Map<string, { runner: PodRunner; index: number }>();
+  readonly #pods = new Map<string, PodEntry>();
   readonly #pool = new AddressPool();
   #unwatch: (() => void) | undefined;
   /** One process for the containers it can run: most of a small Node process is Node itself. */
@@ -48,10 +51,13 @@ export class PodRuntime {
     const existing = this.#o.store.list({ group: '', kind: 'Pod' });
     // Pods that had an address keep it: claim them all before allocating any new one.
     for (const pod of existing) {
-      const index = indexOf(POD_PREFIX, (pod.status as PodStatus | undefined)?.podIP ?? '');
+      const index = this.#indexOf((pod.status as PodStatus | undefined)?.podIP ?? '');
       if (index !== undefined) this.#pool.claim(index);
     }
-    this.#unwatch = this.#o.store.watch((e) => this.#onEvent(e));
+    this.#unwatch = this.#o.store.watch((e) => {
+      if (e.resource.kind === 'Service' && this.#o.netns !== undefined) void this.#o.netns.refreshHosts().catch((err: unknown) => this.#o.log(`pod networks: cannot update /etc/hosts: ${String(err)}`));
+      this.#onEvent(e);
+    });
     for (const pod of existing) this.#run(pod, true);
   }
 
@@ -65,27 +71,48 @@ export class PodRuntime {
   #run(pod: Resource, restarting: boolean): void {
     const key = podKey(pod);
     if (this.#pods.has(key)) return;
-    const previous = indexOf(POD_PREFIX, (pod.status as PodStatus | undefined)?.podIP ?? '');
+    const previous = this.#indexOf((pod.status as PodStatus | undefined)?.podIP ?? '');
     const index = restarting && previous !== undefined ? previous : this.#allocate();
-    const podIP = addressAt(POD_PREFIX, index);
     const spec = (pod.spec ?? { containers: [] }) as PodSpec;
     const meshed = isInjected(pod) && spec.containers.some((c) => c.name === PROXY_CONTAINER);
-    const network: PodNetwork = { podIP, appAddress: meshed ? appAddressFor(podIP) : podIP };
-    const runner = new PodRunner(pod, network, {
-      store: this.#o.store,
-      state: this.#o.state,
-      discoveryAddress: this.#o.discoveryAddress,
-      capture: this.#o.capture,
-      log: this.#o.log,
-      ...(this.#o.backoffBaseMs !== undefined && { backoffBaseMs: this.#o.backoffBaseMs }),
-      ...(this.#host !== undefined && { podHost: this.#host }),
-    });
-    this.#pods.set(key, { runner, index });
-    runner.start();
+    const entry: PodEntry = { index, runner: undefined, netns: undefined, starting: Promise.resolve() };
+    this.#pods.set(key, entry);
+    entry.starting = this.#network(pod, index, meshed).then(
+      (network) => {
+        entry.netns = network.netns;
+        if (this.#pods.get(key) !== entry) return;
+        entry.runner = new PodRunner(pod, network, {
+          store: this.#o.store,
+          state: this.#o.state,
+          discoveryAddress: this.#o.discoveryAddress,
+          capture: this.#o.capture,
+          log: this.#o.log,
+          ...(this.#o.backoffBaseMs !== undefined && { backoffBaseMs: this.#o.backoffBaseMs }),
+          ...(this.#host !== undefined && { podHost: this.#host }),
+        });
+        entry.runner.start();
+      },
+      (err: unknown) => this.#o.log(`pod ${key}: cannot set up its network: ${(err as Error).message}`),
+    );
+  }
+
+  /** Rootless: loopback addresses of its own; netns: a namespace on the mesh's bridge (captured when meshed). */
+  async #network(pod: Resource, index: number, meshed: boolean): Promise<PodNetwork & { netns?: string }> {
+    if (this.#o.netns === undefined) {
+      const podIP = addressAt(POD_PREFIX, index);
+      return { podIP, appAddress: meshed ? appAddressFor(podIP) : podIP };
+    }
+    const net = await this.#o.netns.setUp(pod, index, meshed);
+    return { podIP: net.podIP, appAddress: net.podIP, wrapper: net.wrapper, proxyWrapper: net.proxyWrapper, netns: net.netns };
+  }
+
+  #indexOf(podIP: string): number | undefined {
+    return this.#o.netns !== undefined ? this.#o.netns.indexOf(podIP) : indexOf(POD_PREFIX, podIP);
   }
 
   /** A new pod's address: free in this mesh, and neither it nor its app address served by another mesh. */
   #allocate(): number {
+    if (this.#o.netns !== undefined) return this.#pool.allocate();
     const busy = listeningAddresses();
     return this.#pool.allocate((n) => busy.has(addressAt(POD_PREFIX, n)) || busy.has(appAddressFor(addressAt(POD_PREFIX, n))));
   }
@@ -94,13 +121,15 @@ export class PodRuntime {
     const entry = this.#pods.get(key);
     if (entry === undefined) return;
     this.#pods.delete(key);
-    await entry.runner.stop();
+    await entry.starting;
+    await entry.runner?.stop();
+    if (entry.netns !== undefined) await this.#o.netns?.tearDown(entry.netns).catch((err: unknown) => this.#o.log(`pod ${key}: cannot remove its network: ${String(err)}`));
     this.#pool.release(entry.index);
   }
 
   /** The running pod's network, for `exec` (its env and namespace). */
   network(namespace: string, name: string): PodNetwork | undefined {
-    return this.#pods.get(`${namespace}/${name}`)?.runner.network;
+    return this.#pods.get(`${namespace}/${name}`)?.runner?.network;
   }
 
   async stop(): Promise<void> {
@@ -108,6 +137,15 @@ export class PodRuntime {
     await Promise.all([...this.#pods.keys()].map((k) => this.#remove(k)));
     await this.#host?.close();
   }
+}
+
+interface PodEntry {
+  readonly index: number;
+  runner: PodRunner | undefined;
+  /** Its network namespace (netns capture), torn down with the pod. */
+  netns: string | undefined;
+  /** Resolves once the pod's network is set up and its runner started (or that failed). */
+  starting: Promise<void>;
 }
 
 function podKey(pod: Resource): string {
