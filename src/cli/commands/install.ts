@@ -120,7 +120,7 @@ async function runForeground(state: StateDir, settings: InstallSettings): Promis
 async function startBackground(state: StateDir, argv: readonly string[]): Promise<void> {
   await mkdir(state.root, { recursive: true });
   const logFile = await open(state.meshLog, 'a');
-  const args = [join(PACKAGE_ROOT, 'bin', 'tsmesh.js'), 'install', '--foreground', ...argv.filter((a) => a !== '--foreground'), '--state-dir', state.root];
+  const args = [join(PACKAGE_ROOT, 'bin', 'tsmesh.js'), 'install', '--foreground', ...withoutFlags(argv, ['--foreground'], ['--state-dir']), '--state-dir', state.root];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', logFile.fd, logFile.fd], cwd: process.cwd(), env: process.env });
   child.unref();
   await logFile.close();
@@ -158,4 +158,19 @@ function componentLines(profile: ProfileName): string[] {
   if (profile === 'demo') lines.push('Egress gateways installed 🛫');
   if (profile !== 'minimal') lines.push('Ingress gateways installed 🛬');
   return lines;
+}
+
+/** argv without the given boolean flags and value flags (`--flag V` and `--flag=V`). */
+function withoutFlags(argv: readonly string[], booleans: readonly string[], valued: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (booleans.includes(a) || valued.some((f) => a.startsWith(`${f}=`))) continue;
+    if (valued.includes(a)) {
+      i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
 }
