@@ -1,5 +1,6 @@
 import { CliError } from '../src/cli/cli-error.js';
 import { benchControlPlane } from './controlplane/controlplane-bench.js';
+import { benchLocal } from './local/local-bench.js';
 import { benchProxy } from './proxy/proxy-bench.js';
 
 /**
@@ -9,7 +10,7 @@ import { benchProxy } from './proxy/proxy-bench.js';
 const BENCHES: Record<string, { readonly summary: string; readonly run?: (argv: string[]) => Promise<number> }> = {
   proxy: { summary: 'data plane: latency, throughput, CPU and RSS direct / tsmesh / HAProxy', run: benchProxy },
   controlplane: { summary: 'control plane: push time, CPU, RSS and bytes per proxy for 1000 services / 200 proxies', run: benchControlPlane },
-  local: { summary: 'local platform (not yet implemented)' },
+  local: { summary: 'local platform: time to the first routed request of `tsmesh demo`, RSS of the mesh and its pods by kind', run: benchLocal },
 };
 
 const USAGE = `Usage: npm run bench -- <bench> [flags]   (--help after a bench name for its flags)
