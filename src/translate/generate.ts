@@ -3,7 +3,7 @@
  * listeners, the route configurations those listeners ask RDS for, the clusters, the
  * endpoints of the clusters that use EDS, and the gateway certificates the listeners name (SDS). Pure and deterministic: resources sorted by name.
  */
-import type { ProxyGenerator, ProxyResources } from './generated.js';
+import type { EndpointGenerator, ProxyGenerator, ProxyResources } from './generated.js';
 import { sortByName } from './generated.js';
 import { buildClusters, edsClusterNames } from './cluster/build-clusters.js';
 import { buildEndpoints } from './endpoint/build-endpoints.js';
@@ -28,3 +28,12 @@ export const generateProxyResources: ProxyGenerator = (proxy, push): ProxyResour
     secrets: buildSecrets(proxy, push, referencedSecretNames(listeners)),
   };
 };
+
+/** The endpoints part of generateProxyResources alone, for endpoints-only pushes. */
+export const generateProxyEndpoints: EndpointGenerator = (proxy, push, previous) => {
+  if (isProxylessGrpc(proxy)) return undefined;
+  return sortByName([...buildEndpoints(proxy, push, edsClusterNames(previous.clusters))]);
+};
+
+/** Both generators, as the discovery server takes them: `new DiscoveryServer({ ...MESH_GENERATORS })`. */
+export const MESH_GENERATORS = { generator: generateProxyResources, endpointGenerator: generateProxyEndpoints } as const;

@@ -22,6 +22,13 @@ export interface ProxyResources {
  */
 export type ProxyGenerator = (proxy: Proxy, push: PushContext) => ProxyResources;
 
+/**
+ * An endpoints-only push's generator (Istio's EDS generator on its own): the endpoints of the EDS
+ * clusters the proxy was last given, from the new snapshot; undefined when this proxy needs a
+ * full generation instead. Clusters, listeners and routes cannot change when only endpoints did.
+ */
+export type EndpointGenerator = (proxy: Proxy, push: PushContext, previous: ProxyResources) => readonly EnvoyJson[] | undefined;
+
 export function sortByName<T extends EnvoyJson>(resources: T[]): T[] {
   const key = (r: EnvoyJson): string => String(r.name ?? r.cluster_name ?? '');
   return resources.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));

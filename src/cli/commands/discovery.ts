@@ -12,7 +12,7 @@ import type { FlagSpec } from '../flags.js';
 import { formatProblems } from '../../api/problems/problem.js';
 import { ConfigDirSource } from '../../config/config-dir-source.js';
 import { MemoryStore } from '../../config/memory-store.js';
-import { generateProxyResources } from '../../translate/generate.js';
+import { MESH_GENERATORS } from '../../translate/generate.js';
 import { DiscoveryServer } from '../../xds/server/discovery-server.js';
 import { MeshPipeline } from '../../xds/server/mesh-pipeline.js';
 
@@ -59,7 +59,7 @@ export const discoveryCommand: Command = {
           });
     await source?.start();
 
-    const server = new DiscoveryServer({ generator: generateProxyResources });
+    const server = new DiscoveryServer({ ...MESH_GENERATORS });
     const ports = await server.start({ grpcPort, httpPort, host });
     const pipeline = new MeshPipeline({
       store,

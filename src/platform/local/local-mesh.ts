@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { FileStore } from '../../config/file-store.js';
 import { DEFAULT_MESH_CONFIG, type MeshConfig } from '../../model/mesh-config.js';
-import { generateProxyResources } from '../../translate/generate.js';
+import { MESH_GENERATORS } from '../../translate/generate.js';
 import { DiscoveryServer } from '../../xds/server/discovery-server.js';
 import { MeshPipeline } from '../../xds/server/mesh-pipeline.js';
 import { ApiServer } from './api/api-server.js';
@@ -65,7 +65,7 @@ export class LocalMesh {
       }
 
       const mesh: MeshConfig = { ...DEFAULT_MESH_CONFIG, proxyHttpPort: PROXY_HTTP_PORT };
-      const discovery = new DiscoveryServer({ generator: generateProxyResources });
+      const discovery = new DiscoveryServer({ ...MESH_GENERATORS });
       // netns capture: pods reach the control plane over the mesh's bridge.
       const netns = o.capture === 'netns' ? new NetnsNetworks(store, o.state.root) : undefined;
       if (netns !== undefined) {

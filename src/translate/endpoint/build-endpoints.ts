@@ -38,6 +38,11 @@ function loadAssignment(name: string, proxy: Proxy, push: PushContext, scope: Re
   const port = service.ports.find((p) => p.port === key.port);
   if (port === undefined) return emptyAssignment(name);
 
+  const memo = assignmentsOf(push);
+  const memoKey = `${proxy.namespace}\n${name}`;
+  const known = memo.get(memoKey);
+  if (known !== undefined) return known;
+
   const dr = push.destinationRuleFor(proxy.namespace, service.hostname);
   // An unknown subset name selects no labels (every endpoint), as istiod's getSubSetLabels.
   const subset = findSubset(dr?.spec, key.subset);
@@ -51,5 +56,22 @@ function loadAssignment(name: string, proxy: Proxy, push: PushContext, scope: Re
     // Failover needs outlier detection, or Envoy would never see a priority fail.
     groups = applyLocalityLbSetting(groups, proxy.locality, proxy.labels, setting, policy?.outlierDetection !== undefined);
   }
-  return { cluster_name: name, endpoints: groups.map((g) => g.json) };
+  const assignment = { cluster_name: name, endpoints: groups.map((g) => g.json) };
+  // Without locality LB, an assignment depends only on the snapshot, the cluster and the proxy's
+  // namespace (its DestinationRule): every proxy of the namespace shares it.
+  if (setting === undefined) memo.set(memoKey, assignment);
+  return assignment;
+}
+
+/**
+ * Assignments already built from one snapshot, by proxy namespace and cluster name: an
+ * endpoints push to N proxies builds each assignment once instead of N times (Istio's EDS cache).
+ * Keyed by the snapshot, which is immutable, so an entry never goes stale and goes with it.
+ */
+const ASSIGNMENTS = new WeakMap<PushContext, Map<string, EnvoyJson>>();
+
+function assignmentsOf(push: PushContext): Map<string, EnvoyJson> {
+  let memo = ASSIGNMENTS.get(push);
+  if (memo === undefined) ASSIGNMENTS.set(push, (memo = new Map()));
+  return memo;
 }

@@ -1,6 +1,7 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
+import type { EndpointGenerator } from '../../translate/generated.js';
 import { AdsServer } from './ads-server.js';
 import type { Connection } from './connection.js';
 import { configStatus, syncStatusOf } from './proxy-status.js';
@@ -14,7 +15,7 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-async function setup(version = 'v1'): Promise<{ server: AdsServer; gen: FakeGenerator; logs: string[]; client(pod?: string): AdsTestClient }> {
+async function setup(version = 'v1', endpointGenerator?: EndpointGenerator): Promise<{ server: AdsServer; gen: FakeGenerator; logs: string[]; client(pod?: string): AdsTestClient }> {
   const gen = new FakeGenerator();
   gen.set({
     clusters: [edsCluster('outbound|80||a.default.svc.cluster.local'), edsCluster('outbound|80||b.default.svc.cluster.local')],
@@ -23,7 +24,7 @@ async function setup(version = 'v1'): Promise<{ server: AdsServer; gen: FakeGene
     routes: [routeTo('80', 'outbound|80||a.default.svc.cluster.local'), routeTo('8080', 'outbound|80||b.default.svc.cluster.local')],
   });
   const logs: string[] = [];
-  const server = new AdsServer({ generator: gen.generate, log: (l) => logs.push(l) });
+  const server = new AdsServer({ generator: gen.generate, ...(endpointGenerator !== undefined && { endpointGenerator }), log: (l) => logs.push(l) });
   server.setPushContext(pushContext(version));
   await server.start('127.0.0.1', 0);
   cleanup.push(() => server.stop());
@@ -218,6 +219,31 @@ test('an endpoint-only push sends EDS alone, and skips proxies not watching the 
   assert.equal(eds.typeUrl, ENDPOINT_TYPE_URL);
   assert.deepEqual(eds.resources[0], assignment('outbound|80||a.default.svc.cluster.local', [8001, 8003]));
   assert.deepEqual(await c.quiet(50), [], 'CDS is not pushed for an endpoint-only change');
+});
+
+test('an endpoint-only push regenerates endpoints alone, for the clusters the proxy was last given', async () => {
+  const asked: string[][] = [];
+  const endpointGenerator: EndpointGenerator = (_proxy, push, previous) => {
+    asked.push(previous.clusters.map((c) => String(c.name)));
+    return [assignment('outbound|80||a.default.svc.cluster.local', [Number(push.version.slice(1)) + 9000])];
+  };
+  const { server, gen, client } = await setup('v1', endpointGenerator);
+  const c = client();
+  c.send({ node: testNode('app-1'), type_url: CLUSTER_TYPE_URL });
+  c.ack(await c.next());
+  c.send({ type_url: ENDPOINT_TYPE_URL, resource_names: ['outbound|80||a.default.svc.cluster.local'] });
+  c.ack(await c.next(), ['outbound|80||a.default.svc.cluster.local']);
+  assert.equal(gen.calls, 1);
+  server.setPushContext(pushContext('v7'));
+  await server.pushConnection(only(server), { full: false, endpointsOnlyFor: ['a.default.svc.cluster.local'] });
+  const eds = await c.next();
+  assert.deepEqual(eds.resources[0], assignment('outbound|80||a.default.svc.cluster.local', [9007]));
+  assert.equal(gen.calls, 1, 'no full generation for an endpoint-only push');
+  assert.deepEqual(asked, [['outbound|80||a.default.svc.cluster.local', 'outbound|80||b.default.svc.cluster.local']]);
+  // A later full push generates everything again.
+  server.setPushContext(pushContext('v8'));
+  await server.pushConnection(only(server), { full: true });
+  assert.equal(gen.calls, 2);
 });
 
 test('the generator runs once per connection per PushContext', async () => {

@@ -15,10 +15,10 @@ import type { DiscoveryRequestJson } from '../ads-protocol.js';
 import { encodeAny } from '../proto/proto-json.js';
 import type { AnyMessage } from '../proto/proto-json.js';
 import type { PushContext } from '../../model/push-context.js';
-import type { EnvoyJson, ProxyGenerator, ProxyResources } from '../../translate/generated.js';
+import type { EndpointGenerator, EnvoyJson, ProxyGenerator, ProxyResources } from '../../translate/generated.js';
 import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
-import { canonicalJson, Connection } from './connection.js';
+import { Connection } from './connection.js';
 import type { SentResource } from './connection.js';
 import { proxyDisplayId, proxyFromNode } from './proxy-from-node.js';
 import { placeholderFor, RESOURCE_TYPES, resourceName, resourceType } from './resource-types.js';
@@ -37,6 +37,8 @@ export interface PushChange {
 
 export interface AdsServerOptions {
   readonly generator: ProxyGenerator;
+  /** Regenerates endpoints alone for endpoints-only pushes; without it every push regenerates everything. */
+  readonly endpointGenerator?: EndpointGenerator;
   readonly clock?: Clock;
   /** Connection, NACK and error lines; dropped by default. */
   readonly log?: (line: string) => void;
@@ -46,6 +48,7 @@ export class AdsServer {
   /** Identified connections (first request processed), in connection order. */
   readonly connections = new Set<Connection>();
   readonly #generator: ProxyGenerator;
+  readonly #endpointGenerator: EndpointGenerator | undefined;
   readonly #clock: Clock;
   readonly #log: (line: string) => void;
   readonly #noncePrefix = randomBytes(4).toString('hex');
@@ -64,6 +67,7 @@ export class AdsServer {
 
   constructor(options: AdsServerOptions) {
     this.#generator = options.generator;
+    this.#endpointGenerator = options.endpointGenerator;
     this.#clock = options.clock ?? systemClock;
     this.#log = options.log ?? (() => undefined);
   }
@@ -104,6 +108,7 @@ export class AdsServer {
   async pushConnection(con: Connection, change: PushChange): Promise<void> {
     if (con.closed || con.proxy === undefined || this.#push === undefined) return;
     if (!change.full && change.endpointsOnlyFor !== undefined && !watchesAnyHost(con, change.endpointsOnlyFor)) return;
+    if (!change.full) this.#regenerateEndpoints(con);
     const resources = this.#resourcesFor(con);
     if (resources === undefined) return;
     const writes: Promise<void>[] = [];
@@ -191,6 +196,24 @@ export class AdsServer {
     return true;
   }
 
+  /**
+   * An endpoints-only push: carry the proxy's last listeners, routes and clusters over to the new
+   * snapshot and regenerate its endpoints alone (most of a full generation's cost is elsewhere).
+   */
+  #regenerateEndpoints(con: Connection): void {
+    const push = this.#push;
+    const previous = con.generated;
+    if (push === undefined || con.proxy === undefined || previous === undefined || con.generatedFrom === push || this.#endpointGenerator === undefined) return;
+    try {
+      const endpoints = this.#endpointGenerator(con.proxy, push, previous);
+      if (endpoints === undefined) return;
+      con.generated = { ...previous, endpoints };
+      con.generatedFrom = push;
+    } catch (err) {
+      this.#log(`ADS: generating endpoints for ${con.id} failed: ${(err as Error).stack ?? String(err)}`);
+    }
+  }
+
   /** con's resources from the current PushContext, generated once per PushContext. */
   #resourcesFor(con: Connection): ProxyResources | undefined {
     const push = this.#push;
@@ -222,7 +245,7 @@ export class AdsServer {
     try {
       for (const json of selected) {
         const name = resourceName(json);
-        const key = canonicalJson(json);
+        const key = fingerprint(json);
         const prev = previous.get(name);
         if (prev !== undefined && prev.key === key) {
           out.push(prev);
@@ -285,4 +308,17 @@ function watchesAnyHost(con: Connection, hostnames: readonly string[]): boolean 
     const parts = n.split('|');
     return hosts.has(parts.length === 4 ? parts[3]! : n);
   });
+}
+
+/**
+ * A resource's fingerprint for "changed since last sent": its JSON (generators build objects in a
+ * fixed key order). Generators share resource objects between proxies (endpoints of one snapshot),
+ * so each object is serialized once, not once per proxy.
+ */
+const FINGERPRINTS = new WeakMap<object, string>();
+
+function fingerprint(json: EnvoyJson): string {
+  let key = FINGERPRINTS.get(json);
+  if (key === undefined) FINGERPRINTS.set(json, (key = JSON.stringify(json)));
+  return key;
 }

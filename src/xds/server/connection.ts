@@ -46,17 +46,3 @@ export class Connection {
     readonly connectedAt: number,
   ) {}
 }
-
-/**
- * Deterministic JSON (object keys sorted) so two equal resources compare equal however their
- * builder ordered the keys. Arrays keep their order: in Envoy config order is meaning.
- */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}

@@ -14,7 +14,7 @@
  */
 import { hostname } from 'node:os';
 import type { PushContext } from '../../model/push-context.js';
-import type { ProxyGenerator } from '../../translate/generated.js';
+import type { EndpointGenerator, ProxyGenerator } from '../../translate/generated.js';
 import { AdsServer } from './ads-server.js';
 import type { PushChange } from './ads-server.js';
 import { systemClock } from './clock.js';
@@ -29,6 +29,8 @@ export type { PushChange } from './ads-server.js';
 
 export interface DiscoveryServerOptions {
   readonly generator: ProxyGenerator;
+  /** Endpoints-only pushes regenerate endpoints alone with it (generate.ts's generateProxyEndpoints). */
+  readonly endpointGenerator?: EndpointGenerator;
   readonly clock?: Clock;
   readonly log?: (line: string) => void;
   readonly debounceAfterMs?: number;
@@ -66,7 +68,7 @@ export class DiscoveryServer implements DebugSource {
   constructor(options: DiscoveryServerOptions) {
     const clock = options.clock ?? systemClock;
     this.istiodId = options.istiodId ?? `tsmesh-${hostname()}`;
-    this.ads = new AdsServer({ generator: options.generator, clock, ...(options.log ? { log: options.log } : {}) });
+    this.ads = new AdsServer({ generator: options.generator, ...(options.endpointGenerator !== undefined && { endpointGenerator: options.endpointGenerator }), clock, ...(options.log ? { log: options.log } : {}) });
     this.#queue = new PushQueue(options.pushThrottle ?? PILOT_PUSH_THROTTLE, mergeChanges, (con, change) => this.ads.pushConnection(con, change));
     this.#debouncer = new Debouncer<Pending>(
       { clock, ...(options.debounceAfterMs !== undefined ? { debounceAfterMs: options.debounceAfterMs } : {}), ...(options.debounceMaxMs !== undefined ? { debounceMaxMs: options.debounceMaxMs } : {}) },
