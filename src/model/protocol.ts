@@ -1,8 +1,10 @@
 /**
  * Istio's port protocols (pkg/config/protocol). A service port's protocol comes from its
  * `appProtocol`, else from its name (`http`, `http-web`, `grpc-api`: the part before the first
- * dash), else it is unknown and Istio sniffs it (we treat unknown as TCP until protocol sniffing
- * exists, and say so where it matters).
+ * dash), else it is unknown (`UNSUPPORTED`) and sidecars sniff it, as Istio does: the outbound
+ * listener on the service address and the inbound chains for the port tell HTTP/1.1 and h2c
+ * (routed as HTTP) from anything else (proxied as TCP) with http_inspector
+ * (translate/listener/outbound.ts, inbound.ts). Gateways do not sniff.
  */
 export type Protocol =
   | 'HTTP'

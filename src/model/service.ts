@@ -6,6 +6,11 @@ export interface ServicePort {
   readonly name: string;
   readonly port: number;
   readonly protocol: Protocol;
+  /**
+   * A Kubernetes Service port's numeric `targetPort` (absent: the port itself, or a named target
+   * port resolved per pod). What a selected pod's sidecar listens on before the pod is an endpoint.
+   */
+  readonly targetPort?: number;
 }
 
 /**

@@ -109,5 +109,6 @@ export function parseExportTo(annotation: string | undefined): string[] {
 }
 
 function convertPort(port: IServicePort): ServicePort {
-  return { name: port.name ?? '', port: port.port, protocol: kubePortProtocol(port) };
+  const target = typeof port.targetPort === 'number' ? port.targetPort : typeof port.targetPort === 'string' && /^\d+$/.test(port.targetPort) ? Number(port.targetPort) : undefined;
+  return { name: port.name ?? '', port: port.port, protocol: kubePortProtocol(port), ...(target !== undefined && target !== port.port && { targetPort: target }) };
 }

@@ -51,6 +51,24 @@ export function outboundRouteName(port: number): string {
   return String(port);
 }
 
+/**
+ * The route configuration of a sniffed service port on a listener of its own (Istio's
+ * buildSidecarOutboundHTTPListenerOpts for ListenerProtocolAuto): `customers.default.svc.cluster.local:80`.
+ */
+export function sniffedRouteName(hostname: string, port: number): string {
+  return `${hostname}:${port}`;
+}
+
+/** `HOST:PORT` back into its parts (Istio's extractListenerPort: the text after the first colon is the port); null for other names. */
+export function parseSniffedRouteName(name: string): { hostname: string; port: number } | null {
+  const colon = name.indexOf(':');
+  if (colon <= 0) return null;
+  const port = name.slice(colon + 1);
+  if (!/^\d+$/.test(port)) return null;
+  const n = Number(port);
+  return n > 0 && n <= 65535 ? { hostname: name.slice(0, colon), port: n } : null;
+}
+
 export function gatewayRouteName(protocolPrefix: 'http' | 'https', port: number, serverName?: string): string {
   return serverName === undefined ? `${protocolPrefix}.${port}` : `${protocolPrefix}.${port}.${serverName}`;
 }

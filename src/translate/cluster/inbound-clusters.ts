@@ -49,8 +49,8 @@ function isOwnEndpoint(e: Endpoint, proxy: Proxy): boolean {
 
 /**
  * The service ports this workload serves: those whose endpoints are this workload, else (no
- * endpoint known yet) those of services in its namespace whose selector matches its labels,
- * assuming targetPort = port (Kubernetes' default; the model does not carry targetPort).
+ * endpoint known yet) those of services in its namespace whose selector matches its labels, at
+ * the Service's numeric targetPort (else the port: Kubernetes' default).
  */
 export function serviceTargets(proxy: Proxy, push: PushContext): ServiceTarget[] {
   const out: ServiceTarget[] = [];
@@ -64,7 +64,7 @@ export function serviceTargets(proxy: Proxy, push: PushContext): ServiceTarget[]
       }
       const selector = service.selector;
       if (selector !== undefined && Object.keys(selector).length > 0 && service.namespace === proxy.namespace && selectorMatches(selector, proxy.labels)) {
-        out.push({ service, port, targetPort: port.port });
+        out.push({ service, port, targetPort: port.targetPort ?? port.port });
       }
     }
   }

@@ -82,7 +82,9 @@ function serviceTargets(proxy: Proxy, push: PushContext): InboundChainConfig[] {
       if (port.protocol === 'UDP') continue;
       const targets = new Set<number>();
       for (const e of push.endpointsOf(service.hostname, port.port)) if (isOwnEndpoint(e, proxy)) targets.add(e.port);
-      if (targets.size === 0 && selected) targets.add(port.port);
+      // Selected but not an endpoint yet (not Ready): the Service's numeric targetPort, as Istio's
+      // service targets for a pod come from the Service spec, not from its readiness.
+      if (targets.size === 0 && selected) targets.add(port.targetPort ?? port.port);
       for (const targetPort of [...targets].sort((a, b) => a - b)) {
         out.push({
           hostname: service.hostname,
@@ -122,8 +124,10 @@ function inboundBindAddress(proxy: Proxy): string {
   return global ?? wildcardAndLocalhost(proxy).wildcard;
 }
 
-export function isHttpChain(cc: InboundChainConfig): boolean {
-  return isHttpProtocol(cc.protocol);
+/** Istio's ModelProtocolToListenerProtocol for an inbound port: unknown protocols are sniffed (AUTO). */
+export function inboundListenerProtocol(cc: InboundChainConfig): 'HTTP' | 'TCP' | 'AUTO' {
+  if (isHttpProtocol(cc.protocol)) return 'HTTP';
+  return cc.protocol === 'UNSUPPORTED' ? 'AUTO' : 'TCP';
 }
 
 function cmp(a: string, b: string): number {

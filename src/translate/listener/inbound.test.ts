@@ -121,6 +121,16 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'a selected pod that is not an endpoint yet (not Ready) listens on the Service targetPort, not the service port',
+    services: [{ ...svc('customers', [['http', 80, 'HTTP']], { selector: { app: 'reviews' } }), ports: [{ name: 'http', port: 80, protocol: 'HTTP', targetPort: 3000 }] }],
+    proxy: reviewsProxy,
+    check: (ls) => {
+      const vi = listenerNamed(ls, 'virtualInbound');
+      assert.ok(chains(vi).some((c) => c.name === '0.0.0.0_3000'), chains(vi).map((c) => c.name).join(', '));
+      assert.ok(!chains(vi).some((c) => c.name === '0.0.0.0_80'));
+    },
+  },
+  {
     name: 'INTERCEPTION_MODE NONE without Sidecar ingress: no inbound listener (the application owns its ports)',
     services: [reviews],
     proxy: proxyOf({ labels: { app: 'reviews' }, metadata: NONE_MODE }),

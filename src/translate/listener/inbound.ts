@@ -2,9 +2,10 @@
  * A sidecar's inbound listeners (Istio's buildInboundListeners): `virtualInbound` on 15006 takes
  * every redirected inbound connection and picks a filter chain by its original destination port;
  * HTTP ports route everything to `inbound|PORT||` through an inline route configuration, TCP
- * ports proxy to it, and anything else passes through to InboundPassthroughCluster. Ports that
- * bind a real socket (Sidecar ingress with captureMode NONE, or no capture at all) get a listener
- * of their own. Chains are plaintext: mTLS chains (PeerAuthentication) come with workload certificates.
+ * ports proxy to it, ports of unknown protocol do either as http_inspector finds, and anything
+ * else passes through to InboundPassthroughCluster. Ports that bind a real socket (Sidecar
+ * ingress with captureMode NONE, or no capture at all) get a listener of their own. Chains are
+ * plaintext: mTLS chains (PeerAuthentication) come with workload certificates.
  */
 import type { Proxy } from '../../model/proxy.js';
 import type { PushContext } from '../../model/push-context.js';
@@ -15,7 +16,7 @@ import { PLAINTEXT_HTTP_ALPNS, RAW_BUFFER_TRANSPORT_PROTOCOL, listenerFilter, so
 import type { FilterChainOpts } from './filter-chain.js';
 import { toFilterChain } from './filter-chain.js';
 import { buildHttpConnectionManager } from './http-connection-manager.js';
-import { buildInboundChainConfigs, isHttpChain } from './inbound-chains.js';
+import { buildInboundChainConfigs, inboundListenerProtocol } from './inbound-chains.js';
 import type { InboundChainConfig } from './inbound-chains.js';
 import { interceptionMode, wildcardAndLocalhost } from './interception.js';
 
@@ -28,9 +29,9 @@ export function buildInboundListeners(proxy: Proxy, push: PushContext): EnvoyJso
   const listeners: EnvoyJson[] = [];
   const virtualChains: FilterChainOpts[] = [];
   for (const cc of buildInboundChainConfigs(proxy, push)) {
-    const chain = inboundChain(cc, push);
-    if (cc.bindToPort) listeners.push(inboundListener(outboundListenerName(cc.bind, cc.targetPort), cc.bind, cc.targetPort, true, [chain]));
-    else virtualChains.push(chain);
+    const chains = inboundChains(cc, push);
+    if (cc.bindToPort) listeners.push(inboundListener(outboundListenerName(cc.bind, cc.targetPort), cc.bind, cc.targetPort, true, chains));
+    else virtualChains.push(...chains);
   }
   if (interceptionMode(proxy) !== 'NONE') {
     const chains = [...passthroughChains(push), ...virtualChains];
@@ -39,13 +40,28 @@ export function buildInboundListeners(proxy: Proxy, push: PushContext): EnvoyJso
   return listeners;
 }
 
-/** The chain for one inbound port: destination port, plaintext, HCM or TCP proxy to `inbound|PORT||`. */
-function inboundChain(cc: InboundChainConfig, push: PushContext): FilterChainOpts {
+/**
+ * The chains for one inbound port (Istio's inboundPlainText*FilterChainMatchOptions): destination
+ * port, plaintext, an HCM or a TCP proxy to `inbound|PORT||`. A port of unknown protocol gets both:
+ * HTTP/1.1 and h2c (as http_inspector reports them) to the HCM, anything else to the TCP proxy.
+ * Every chain of a port has the port's name.
+ */
+function inboundChains(cc: InboundChainConfig, push: PushContext): FilterChainOpts[] {
   const name = outboundListenerName(cc.bind, cc.targetPort);
-  const filters = isHttpChain(cc)
-    ? [inboundHcm(`inbound_${name}`, cc.clusterName, cc.servicePort, push)]
-    : [tcpProxyFilter({ statPrefix: cc.clusterName, cluster: cc.clusterName, accessLog: buildAccessLog(push.mesh) })];
-  return { name, destinationPort: cc.targetPort, transportProtocol: RAW_BUFFER_TRANSPORT_PROTOCOL, filters };
+  const base = { name, destinationPort: cc.targetPort, transportProtocol: RAW_BUFFER_TRANSPORT_PROTOCOL };
+  const http = (): EnvoyJson[] => [inboundHcm(`inbound_${name}`, cc.clusterName, cc.servicePort, push)];
+  const tcp = (): EnvoyJson[] => [tcpProxyFilter({ statPrefix: cc.clusterName, cluster: cc.clusterName, accessLog: buildAccessLog(push.mesh) })];
+  switch (inboundListenerProtocol(cc)) {
+    case 'HTTP':
+      return [{ ...base, filters: http() }];
+    case 'TCP':
+      return [{ ...base, filters: tcp() }];
+    case 'AUTO':
+      return [
+        { ...base, applicationProtocols: PLAINTEXT_HTTP_ALPNS, filters: http() },
+        { ...base, filters: tcp() },
+      ];
+  }
 }
 
 /** Istio's buildSidecarInboundHTTPRouteConfig: one virtual host `inbound|http|PORT` for any Host, one route to the cluster. */

@@ -20,7 +20,7 @@ export interface OutboundEntry {
   readonly port: number;
   readonly bindToPort: boolean;
   chains: FilterChainOpts[];
-  /** The port protocol; `UNSUPPORTED` once HTTP and TCP share the listener (sniffed). */
+  /** The port protocol; `UNSUPPORTED` when the listener sniffs (an unnamed port, or HTTP and TCP sharing it). */
   protocol: Protocol;
 }
 

@@ -3,13 +3,15 @@
  * buildSidecarOutboundHTTPRouteConfig / BuildSidecarOutboundVirtualHosts
  * (pilot/pkg/networking/core/httproute.go): one virtual host per service (or VirtualService host)
  * on the port, named `HOST:PORT`, then the catch-all: `allow_any` to PassthroughCluster under
- * ALLOW_ANY (mesh or Sidecar outboundTrafficPolicy), else `block_all` answering 502.
+ * ALLOW_ANY (mesh or Sidecar outboundTrafficPolicy), else `block_all` answering 502. A sniffed
+ * service port's listener asks for `HOST:PORT` instead: the same port's virtual hosts narrowed to
+ * that service, with no catch-all (Istio's getVirtualHostsForSniffedServicePort).
  */
 import type { EnvoyJson } from '../generated.js';
 import type { Proxy } from '../../model/proxy.js';
 import type { PushContext } from '../../model/push-context.js';
 import type { Service } from '../../model/service.js';
-import { BLACKHOLE_ROUTE, PASSTHROUGH_CLUSTER, PASSTHROUGH_ROUTE, outboundRouteName } from '../names.js';
+import { BLACKHOLE_ROUTE, PASSTHROUGH_CLUSTER, PASSTHROUGH_ROUTE, outboundRouteName, sniffedRouteName } from '../names.js';
 import { destinationCluster } from './route-action.js';
 import { isProxylessGrpc } from './route-context.js';
 import { sidecarServices, sidecarVirtualServices } from './scope.js';
@@ -124,6 +126,36 @@ export function buildSidecarOutboundRoutes(proxy: Proxy, push: PushContext, port
     validate_clusters: false,
     max_direct_response_body_size_bytes: MAX_DIRECT_RESPONSE_BODY_BYTES,
     // Always on for sidecars (Istio): ports are only in domains for proxyless gRPC clients.
+    ignore_port_in_host_matching: true,
+  };
+}
+
+/**
+ * Istio's getVirtualHostsForSniffedServicePort: of the port's virtual hosts, those with a domain
+ * that is the route name (`HOST:PORT`) or the host; a single one answers every Host (`*`), since
+ * the listener it serves is reached only through this service's address.
+ */
+export function virtualHostsForSniffedServicePort(vhosts: readonly EnvoyJson[], hostname: string, port: number): EnvoyJson[] {
+  const routeName = sniffedRouteName(hostname, port);
+  const out = vhosts.filter((vh) => ((vh.domains as string[] | undefined) ?? []).some((d) => d === routeName || d === hostname));
+  if (out.length === 1) return [{ ...out[0]!, domains: ['*'] }];
+  return out;
+}
+
+/**
+ * `buildSidecarSniffedRoutes(proxy, push, 'customers.default.svc.cluster.local', 80)`: the
+ * RouteConfiguration `customers.default.svc.cluster.local:80` of the sniffed listener on that
+ * service's address. VirtualService routing applies as on the shared `80`; there is no catch-all
+ * virtual host (Istio adds it only to the per-port configuration), so a service without an HTTP
+ * virtual host here gets none and its requests are answered 404 by the proxy.
+ */
+export function buildSidecarSniffedRoutes(proxy: Proxy, push: PushContext, hostname: string, port: number): EnvoyJson {
+  const all = buildSidecarOutboundVirtualHosts(proxy, push, port, sidecarServices(proxy, push));
+  return {
+    name: sniffedRouteName(hostname, port),
+    virtual_hosts: sortByName(virtualHostsForSniffedServicePort(all, hostname, port)),
+    validate_clusters: false,
+    max_direct_response_body_size_bytes: MAX_DIRECT_RESPONSE_BODY_BYTES,
     ignore_port_in_host_matching: true,
   };
 }
