@@ -9,6 +9,11 @@
 export const LOCAL_SAMPLES: Readonly<Record<string, string>> = {
   'samples/bookinfo/platform/kube/bookinfo.yaml': 'samples/bookinfo/platform/kube/bookinfo.yaml',
   'samples/bookinfo/networking/bookinfo-gateway.yaml': 'samples/bookinfo/networking/bookinfo-gateway.yaml',
+  'samples/bookinfo/networking/destination-rule-all.yaml': 'samples/bookinfo/networking/destination-rule-all.yaml',
+  'samples/bookinfo/networking/virtual-service-all-v1.yaml': 'samples/bookinfo/networking/virtual-service-all-v1.yaml',
+  'samples/bookinfo/networking/virtual-service-reviews-test-v2.yaml': 'samples/bookinfo/networking/virtual-service-reviews-test-v2.yaml',
+  'samples/bookinfo/networking/virtual-service-ratings-test-delay.yaml': 'samples/bookinfo/networking/virtual-service-ratings-test-delay.yaml',
+  'samples/bookinfo/networking/virtual-service-ratings-test-abort.yaml': 'samples/bookinfo/networking/virtual-service-ratings-test-abort.yaml',
   'samples/bookinfo/gateway-api/bookinfo-gateway.yaml': 'samples/bookinfo/gateway-api/bookinfo-gateway.yaml',
   'samples/httpbin/httpbin.yaml': 'samples/httpbin/httpbin.yaml',
   'samples/sleep/sleep.yaml': 'samples/sleep/sleep.yaml',

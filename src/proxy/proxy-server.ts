@@ -15,9 +15,10 @@ import type { AdminServer } from './admin/admin-server.js';
 import { refreshServerStats } from './admin/server-stats.js';
 import { SecretStore } from './tls/secret-store.js';
 import { ClusterManager } from './upstream/cluster-manager.js';
+import { formatOutlierEvent } from './upstream/outlier/outlier-detector.js';
 import { RouteConfigRegistry } from './http/route-config-registry.js';
-import { HttpFilterRegistry } from './http/filters/filter-registry.js';
-import { routerFilterFactory } from './http/filters/router/router-filter.js';
+import type { HttpFilterRegistry } from './http/filters/filter-registry.js';
+import { builtinHttpFilters } from './http/filters/builtin-filters.js';
 import { ListenerManager } from './listener/listener-manager.js';
 import type { XdsSubscriptions } from './xds-subscriptions.js';
 import { buildConfigDump } from './config-dump.js';
@@ -62,7 +63,8 @@ export class ProxyServer implements AdminSource {
     this.stats = new StatsStore({ tagExtractor: createTagExtractor((this.bootstrap['stats_config'] ?? {}) as never) });
     this.secrets = new SecretStore();
     this.clusterManager = new ClusterManager(this.stats, this.secrets);
-    this.httpFilters = new HttpFilterRegistry().register(routerFilterFactory(this.clusterManager), ['envoy.filters.http.router', 'envoy.router']);
+    this.clusterManager.onOutlierEvent = (e) => this.#log(formatOutlierEvent(e));
+    this.httpFilters = builtinHttpFilters(this.clusterManager);
     this.listenerManager = new ListenerManager({ clusters: this.clusterManager, secrets: this.secrets, stats: this.stats, routes: this.routes, httpFilters: this.httpFilters }, this.stats, this.#drainTimeMs);
   }
 

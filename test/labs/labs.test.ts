@@ -111,8 +111,9 @@ function labs(capture: Capture): void {
 
   /** `curl -s http://$GATEWAY_URL/ | grep -o "city"`: v2's page lists cities, v1's does not. */
   async function customersVersion(url: string, headers: readonly string[] = []): Promise<'v1' | 'v2' | 'error'> {
-    const r = await curl([...headers.flatMap((h) => ['-H', h]), url]);
-    if (r.code !== 0 || !/customer/i.test(r.stdout)) return 'error';
+    const r = await curl([...headers.flatMap((h) => ['-H', h]), '-w', '\n%{http_code}', url]);
+    const status = r.stdout.slice(r.stdout.lastIndexOf('\n') + 1);
+    if (r.code !== 0 || status !== '200') return 'error';
     return r.stdout.includes('city') ? 'v2' : 'v1';
   }
 
@@ -146,6 +147,44 @@ function labs(capture: Capture): void {
       for (let i = 0; i < 200; i++) counts[await customersVersion(url)]++;
       assert.equal(counts.error, 0);
       assert.ok(counts.v2 >= 80 && counts.v2 <= 120, `v2 answered ${counts.v2} of 200`);
+    });
+  });
+
+  describe('Lab 4: failure injection, a 5 s delay on half the requests, then a 500 on half', { concurrency: false }, () => {
+    const sh = new LabShell(capture);
+    const dir = join(LABS, 'lab4');
+    let url = '';
+    before(async () => {
+      await sh.install('demo');
+      await sh.ok(['label', 'namespace', 'default', 'istio-injection=enabled']);
+      for (const f of ['gateway.yaml', 'web-frontend.yaml', 'customers.yaml']) await sh.ok(['apply', '-f', f], dir);
+      await sh.waitForPods('default');
+      url = `http://${await sh.gatewayUrl()}/`;
+      await eventually('web-frontend through the gateway', async () => (await customersVersion(url)) === 'v1');
+    });
+    after(() => sh.close());
+
+    test('customers-delay.yaml: some requests take 5 s more, the others do not', async () => {
+      await sh.ok(['apply', '-f', 'customers-delay.yaml'], dir);
+      let times: number[] = [];
+      await eventually('the delay is in effect', async () => {
+        times = await Promise.all(Array.from({ length: 12 }, async () => {
+          const started = Date.now();
+          await curl([url]);
+          return Date.now() - started;
+        }));
+        return times.some((t) => t >= 5_000);
+      }, 40_000);
+      assert.ok(times.some((t) => t < 2_000), `every request was delayed: ${times.join(', ')} ms`);
+      for (const t of times.filter((t) => t >= 5_000)) assert.ok(t < 9_000, `a delayed request took ${t} ms`);
+    });
+
+    test('customers-fault.yaml: half the customers calls are aborted with 500 (35-65% over 200 requests)', async () => {
+      await sh.ok(['apply', '-f', 'customers-fault.yaml'], dir);
+      await eventually('the abort is in effect', async () => (await customersVersion(url)) === 'error');
+      let failed = 0;
+      for (let i = 0; i < 200; i++) if ((await customersVersion(url)) === 'error') failed++;
+      assert.ok(failed >= 70 && failed <= 130, `${failed} of 200 failed`);
     });
   });
 

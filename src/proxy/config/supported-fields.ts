@@ -54,6 +54,22 @@ export const SUPPORTED_FIELDS: Record<string, readonly string[]> = {
   'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.WeightedCluster': ['clusters'],
   'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.WeightedCluster.ClusterWeight': ['name', 'weight'],
   'envoy.extensions.filters.http.router.v3.Router': [],
+  // HTTP filters (filters/fault, filters/cors). The *_runtime fields name runtime keys; tsmesh has
+  // no runtime layer, so the configured values apply, as in Envoy when the keys are unset. Not
+  // listed, so reported: response_rate_limit (response bodies are not throttled) and
+  // filter_metadata (no dynamic metadata).
+  'envoy.extensions.filters.http.fault.v3.HTTPFault': [
+    'delay', 'abort', 'upstream_cluster', 'headers', 'downstream_nodes', 'max_active_faults', 'delay_percent_runtime',
+    'abort_percent_runtime', 'delay_duration_runtime', 'abort_http_status_runtime', 'max_active_faults_runtime',
+    'response_rate_limit_percent_runtime', 'abort_grpc_status_runtime', 'disable_downstream_cluster_stats',
+  ],
+  'envoy.extensions.filters.http.fault.v3.FaultAbort': ['http_status', 'grpc_status', 'header_abort', 'percentage'],
+  'envoy.extensions.filters.common.fault.v3.FaultDelay': ['fixed_delay', 'header_delay', 'percentage'],
+  'envoy.extensions.filters.http.cors.v3.Cors': [],
+  'envoy.extensions.filters.http.cors.v3.CorsPolicy': [
+    'allow_origin_string_match', 'allow_methods', 'allow_headers', 'expose_headers', 'max_age', 'allow_credentials',
+    'filter_enabled', 'shadow_enabled', 'allow_private_network_access', 'forward_not_matching_preflights',
+  ],
   'envoy.config.core.v3.HttpProtocolOptions': ['idle_timeout', 'max_requests_per_connection'],
   // Routes
   'envoy.config.route.v3.RouteConfiguration': [
@@ -63,12 +79,15 @@ export const SUPPORTED_FIELDS: Record<string, readonly string[]> = {
   'envoy.config.route.v3.VirtualHost': [
     'name', 'domains', 'routes', 'request_headers_to_add', 'request_headers_to_remove', 'response_headers_to_add',
     'response_headers_to_remove', 'typed_per_filter_config', 'require_tls',
-    // Envoy sends x-envoy-attempt-count upstream when set; the proxy makes one attempt per request
-    // (no retries yet) and does not send the header, so it stays reported.
+    // Retries and mirrors (router-request.ts, retry-state.ts, request-mirror.ts).
+    'retry_policy', 'request_mirror_policies', 'include_request_attempt_count', 'include_attempt_count_in_response',
+    'include_is_timeout_retry_header', 'per_request_buffer_limit_bytes',
   ],
   'envoy.config.route.v3.Route': [
     'name', 'match', 'route', 'redirect', 'direct_response', 'metadata', 'request_headers_to_add', 'request_headers_to_remove',
     'response_headers_to_add', 'response_headers_to_remove', 'typed_per_filter_config',
+    // The retry/mirror body buffer limit (request-body-buffer.ts).
+    'per_request_buffer_limit_bytes',
     // Parsed; only names the span/operation for tracing, which tsmesh does not do: dropping it
     // changes no traffic, so it is accepted silently.
     'decorator',
@@ -88,10 +107,21 @@ export const SUPPORTED_FIELDS: Record<string, readonly string[]> = {
   'envoy.config.route.v3.RouteAction': [
     'cluster', 'weighted_clusters', 'cluster_header', 'prefix_rewrite', 'regex_rewrite', 'host_rewrite_literal',
     'auto_host_rewrite', 'timeout', 'hash_policy', 'cluster_not_found_response_code',
-    // Not listed, so reported: retry_policy and request_mirror_policies are parsed but not
-    // executed (a failed attempt is not retried, nothing is mirrored) and max_grpc_timeout is not
-    // applied. Each changes behaviour Envoy would have, so the proxy must say so.
+    // Retries, mirrors and gRPC deadlines (router-request.ts, upstream-timeouts.ts).
+    'retry_policy', 'request_mirror_policies', 'max_grpc_timeout', 'grpc_timeout_offset',
   ],
+  // retry_priority (Istio's retryRemoteLocalities → previous_priorities) is left out: it is
+  // accepted but priorities are not moved on retry, so it stays reported.
+  'envoy.config.route.v3.RetryPolicy': [
+    'retry_on', 'num_retries', 'per_try_timeout', 'retry_host_predicate', 'host_selection_retry_max_attempts',
+    'retriable_status_codes', 'retry_back_off', 'retriable_headers', 'retriable_request_headers',
+  ],
+  'envoy.config.route.v3.RetryPolicy.RetryHostPredicate': ['name', 'typed_config'],
+  'envoy.config.route.v3.RetryPolicy.RetryBackOff': ['base_interval', 'max_interval'],
+  'envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate': [],
+  // trace_sampled only affects tracing, which tsmesh does not do: accepted silently.
+  'envoy.config.route.v3.RouteAction.RequestMirrorPolicy': ['cluster', 'cluster_header', 'runtime_fraction', 'trace_sampled', 'disable_shadow_host_suffix_append'],
+  'envoy.config.core.v3.RuntimeFractionalPercent': ['default_value', 'runtime_key'],
   'envoy.config.route.v3.WeightedCluster': ['clusters', 'total_weight'],
   'envoy.config.route.v3.WeightedCluster.ClusterWeight': [
     'name', 'weight', 'request_headers_to_add', 'request_headers_to_remove', 'response_headers_to_add',
@@ -117,6 +147,20 @@ export const SUPPORTED_FIELDS: Record<string, readonly string[]> = {
     'circuit_breakers', 'common_lb_config',
     // Istio's inbound clusters connect from 127.0.0.6 (bind-config.ts).
     'upstream_bind_config',
+    // Passive health checking (upstream/outlier/).
+    'outlier_detection',
+  ],
+  // Every field but detect_degraded_hosts and monitors (not implemented, so reported).
+  // successful_active_health_check_uneject_host is accepted: without active health checks it has
+  // nothing to act on, in Envoy too.
+  'envoy.config.cluster.v3.OutlierDetection': [
+    'consecutive_5xx', 'interval', 'base_ejection_time', 'max_ejection_percent', 'enforcing_consecutive_5xx',
+    'enforcing_success_rate', 'success_rate_minimum_hosts', 'success_rate_request_volume', 'success_rate_stdev_factor',
+    'consecutive_gateway_failure', 'enforcing_consecutive_gateway_failure', 'split_external_local_origin_errors',
+    'consecutive_local_origin_failure', 'enforcing_consecutive_local_origin_failure', 'enforcing_local_origin_success_rate',
+    'failure_percentage_threshold', 'enforcing_failure_percentage', 'enforcing_failure_percentage_local_origin',
+    'failure_percentage_minimum_hosts', 'failure_percentage_request_volume', 'max_ejection_time', 'max_ejection_time_jitter',
+    'successful_active_health_check_uneject_host', 'always_eject_one_host',
   ],
   'envoy.config.core.v3.BindConfig': ['source_address'],
   'envoy.config.cluster.v3.Cluster.EdsClusterConfig': ['eds_config', 'service_name'],

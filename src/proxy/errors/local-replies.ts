@@ -46,7 +46,16 @@ export const LocalReplies = {
     flag: ResponseFlag.UO,
     details: 'upstream_reset_before_response_started{overflow}',
   },
+  upstreamRefusedStream: {
+    status: 503,
+    body: 'upstream connect error or disconnect/reset before headers. reset reason: remote refused stream reset',
+    flag: ResponseFlag.UR,
+    details: 'upstream_reset_before_response_started{remote_refused_stream_reset}',
+  },
   upstreamTimeout: { status: 504, body: 'upstream request timeout', flag: ResponseFlag.UT, details: 'upstream_response_timeout' },
+  upstreamPerTryTimeout: { status: 504, body: 'upstream request timeout', flag: ResponseFlag.UT, details: 'upstream_per_try_timeout' },
+  /** The body outgrew the retry buffer while a retry was waiting (Envoy's 507). */
+  retryBufferOverflow: { status: 507, body: 'exceeded request buffer limit while retrying upstream', flag: 0, details: 'request_payload_exceeded_retry_buffer_limit' },
   streamIdleTimeout: { status: 408, body: 'stream timeout', flag: ResponseFlag.SI, details: 'stream_idle_timeout' },
   requestTimeout: { status: 408, body: 'request timeout', flag: ResponseFlag.DT, details: 'request_overall_timeout' },
   upstreamProtocolError: {

@@ -33,7 +33,14 @@ export const ResponseFlag = {
 
 export type ResponseFlagName = keyof typeof ResponseFlag;
 
-const ORDER = Object.keys(ResponseFlag) as ResponseFlagName[];
+/**
+ * Envoy prints several flags in its CoreResponseFlag enum order (stream_info.h), not ours:
+ * "UT,URX", "UF,URX".
+ */
+const ORDER: readonly ResponseFlagName[] = [
+  'LH', 'UH', 'UT', 'LR', 'UR', 'UF', 'UC', 'UO', 'NR', 'DI', 'FI', 'RL', 'UAEX', 'RLSE', 'DC', 'URX', 'SI', 'IH', 'DPE', 'UMSDR',
+  'DT', 'UPE', 'NC', 'OM', 'DF',
+];
 
 /** Formats a flag set the way Envoy does: comma-separated short names, or "-" when empty. */
 export function formatResponseFlags(flags: number): string {

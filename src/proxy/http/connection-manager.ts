@@ -90,6 +90,11 @@ function pushTracking(this: TrackedRequest, chunk: unknown, encoding?: BufferEnc
         clearTimeout(stream.requestTimer);
         stream.requestTimer = null;
       }
+      const complete = stream.onRequestComplete;
+      if (complete !== null) {
+        stream.onRequestComplete = null;
+        complete();
+      }
     } else {
       stream.info.bytesReceived += (chunk as Buffer).length;
       stream.idleTimer?.refresh();
@@ -519,8 +524,16 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
     this.encodeHeaders(stream, status, headers);
     stream.info.bytesSent = Buffer.byteLength(body);
     const res = stream.res as http.ServerResponse;
-    res.writeHead(status, headers);
-    res.end(body);
+    if (body === '' && stream.info.protocol === 'HTTP/2') {
+      // Headers-only with END_STREAM: writeHead would send HEADERS and then an empty DATA frame,
+      // and a gRPC local reply (fault abort) must be trailers-only for clients to read grpc-status.
+      res.statusCode = status;
+      for (const name in headers) res.setHeader(name, headers[name]!);
+      res.end();
+    } else {
+      res.writeHead(status, headers);
+      res.end(body);
+    }
     this.finish(stream);
   }
 

@@ -53,6 +53,8 @@ export class HttpStream implements RouteRequest {
   requestTimer: NodeJS.Timeout | null = null;
   /** The downstream finished sending the request (Envoy's remote decode complete). */
   requestComplete = false;
+  /** Called once when requestComplete becomes true (the router starts its route timeout then). */
+  onRequestComplete: (() => void) | null = null;
   /** The connection's idle-timeout bookkeeping (owned by the connection manager), or null. */
   connectionIdle: { active: number } | null = null;
   /** stream_idle_timeout: restarted by any activity on the stream (`touch`). */

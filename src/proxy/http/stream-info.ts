@@ -57,6 +57,12 @@ export interface StreamInfo {
   durationMs: number;
   /** Number of upstream attempts made (x-envoy-attempt-count). */
   attemptCount: number;
+  /**
+   * The router's retry decisions, one per attempt outcome judged by the retry policy, each with
+   * its reason ("retry 1 on 5xx (status 503), back-off 12 ms of [0, 25)", "no retry: …"); empty
+   * when the route has no retry policy. For access logs (the router's "decisions return reasons").
+   */
+  retryDecisions: string[];
   /** The x-request-id of the stream. */
   requestId: string;
 }
@@ -95,6 +101,7 @@ export function newStreamInfo(): StreamInfo {
     responseStartMs: -1,
     durationMs: -1,
     attemptCount: 0,
+    retryDecisions: [],
     requestId: '',
   };
 }

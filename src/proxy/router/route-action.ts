@@ -1,8 +1,8 @@
 /**
  * RouteAction (a route that forwards upstream), compiled: the cluster specifier, rewrites,
- * timeouts and hash policy the router applies. Retry, hedge and mirror policies and
- * max_stream_duration are kept as their proto3 JSON, inherited as Envoy inherits them, for the
- * issues that implement them.
+ * timeouts, hash policy, retry policy and mirror policies the router applies, inherited as Envoy
+ * inherits them. Hedge policy and max_stream_duration are kept as their proto3 JSON for the
+ * issues that implement them (the raw retry and mirror JSON is kept too, for config views).
  */
 import { ProxyConfigError } from '../config/config-error.js';
 import { durationMs } from '../config/duration.js';
@@ -12,6 +12,10 @@ import { compileHostRewrite, compilePathRewrite } from './rewrites.js';
 import type { HostRewrite, PathRewrite } from './rewrites.js';
 import { compileWeightedClusters } from './weighted-clusters.js';
 import type { WeightedClusterParent, WeightedClusters } from './weighted-clusters.js';
+import { compileRetryPolicy } from './retry-policy.js';
+import type { RetryPolicy } from './retry-policy.js';
+import { compileMirrorPolicies } from './request-mirror.js';
+import type { MirrorPolicy } from './request-mirror.js';
 import { oneOf, optBool, optEnum, optList, optString, readMessage } from './proto-json.js';
 import type { Message } from './proto-json.js';
 
@@ -41,9 +45,13 @@ export interface ForwardAction {
   readonly priority: 'DEFAULT' | 'HIGH';
   /** RetryPolicy as proto3 JSON: the route's, else its virtual host's; null for none. */
   readonly retryPolicy: unknown;
+  /** The same, compiled; null for none (x-envoy-retry-on may still ask for retries). */
+  readonly retry: RetryPolicy | null;
   readonly hedgePolicy: unknown;
   /** RequestMirrorPolicy list: the route's, else the virtual host's, else the route configuration's. */
   readonly requestMirrorPolicies: readonly unknown[];
+  /** The same, compiled. */
+  readonly mirrors: readonly MirrorPolicy[];
   readonly maxStreamDuration: unknown;
   readonly internalRedirectPolicy: unknown;
 }
@@ -153,6 +161,12 @@ const NOT_FOUND_STATUS = { SERVICE_UNAVAILABLE: 503, NOT_FOUND: 404, INTERNAL_SE
 export function compileRouteAction(json: unknown, path: string, ctx: RouteActionContext): ForwardAction {
   const msg = readMessage(json, path, FIELDS, UNSUPPORTED);
   const mirrors = optList(msg, 'request_mirror_policies', path);
+  const ownRetry = msg['retry_policy'];
+  const retryJson = ownRetry ?? ctx.retryPolicy;
+  const mirrorJson = mirrors.length > 0 ? mirrors : ctx.requestMirrorPolicies;
+  // An inherited policy is compiled with each route; its errors name where it came from.
+  const retry = retryJson === null || retryJson === undefined ? null : compileRetryPolicy(retryJson, ownRetry !== undefined ? `${path}.retry_policy` : `${path} (retry_policy inherited from the virtual host)`);
+  const mirrorPath = mirrors.length > 0 ? `${path}.request_mirror_policies` : `${path} (request_mirror_policies inherited)`;
   return {
     kind: 'route',
     cluster: compileClusterSpecifier(msg, path, ctx),
@@ -168,9 +182,11 @@ export function compileRouteAction(json: unknown, path: string, ctx: RouteAction
     upgradeConfigs: compileUpgradeConfigs(optList(msg, 'upgrade_configs', path), `${path}.upgrade_configs`),
     priority: optEnum(msg, 'priority', path, ['DEFAULT', 'HIGH'] as const) ?? 'DEFAULT',
     // Envoy: a route's retry/hedge policy replaces its virtual host's entirely.
-    retryPolicy: msg['retry_policy'] ?? ctx.retryPolicy,
+    retryPolicy: retryJson,
+    retry,
     hedgePolicy: msg['hedge_policy'] ?? ctx.hedgePolicy,
-    requestMirrorPolicies: mirrors.length > 0 ? mirrors : ctx.requestMirrorPolicies,
+    requestMirrorPolicies: mirrorJson,
+    mirrors: compileMirrorPolicies(mirrorJson, mirrorPath, ctx.checkCluster),
     maxStreamDuration: msg['max_stream_duration'] ?? null,
     internalRedirectPolicy: msg['internal_redirect_policy'] ?? null,
   };

@@ -19,6 +19,15 @@ export class ClusterStats {
   readonly rqCancelled: Counter;
   readonly rqRxReset: Counter;
   readonly rqTxReset: Counter;
+  /** Retries (router retry-state.ts): upstream_rq_retry, _success, _limit_exceeded, _overflow, _backoff_exponential. */
+  readonly rqRetry: Counter;
+  readonly rqRetrySuccess: Counter;
+  readonly rqRetryLimitExceeded: Counter;
+  readonly rqRetryOverflow: Counter;
+  readonly rqRetryBackoffExponential: Counter;
+  readonly rqPerTryTimeout: Counter;
+  /** The request body outgrew the buffer limit: retries and mirrors given up. */
+  readonly retryOrShadowAbandoned: Counter;
   readonly cxTotal: Counter;
   readonly cxHttp1Total: Counter;
   readonly cxHttp2Total: Counter;
@@ -46,6 +55,7 @@ export class ClusterStats {
   readonly #rqCode = new Map<number, Counter>();
   readonly #circuitBreakers = new Map<string, StatsScope>();
   #circuitBreakersScope: StatsScope | null = null;
+  #outlierScope: StatsScope | null = null;
 
   constructor(scope: StatsScope) {
     this.#scope = scope;
@@ -61,6 +71,13 @@ export class ClusterStats {
     this.rqCancelled = scope.counter('upstream_rq_cancelled');
     this.rqRxReset = scope.counter('upstream_rq_rx_reset');
     this.rqTxReset = scope.counter('upstream_rq_tx_reset');
+    this.rqRetry = scope.counter('upstream_rq_retry');
+    this.rqRetrySuccess = scope.counter('upstream_rq_retry_success');
+    this.rqRetryLimitExceeded = scope.counter('upstream_rq_retry_limit_exceeded');
+    this.rqRetryOverflow = scope.counter('upstream_rq_retry_overflow');
+    this.rqRetryBackoffExponential = scope.counter('upstream_rq_retry_backoff_exponential');
+    this.rqPerTryTimeout = scope.counter('upstream_rq_per_try_timeout');
+    this.retryOrShadowAbandoned = scope.counter('retry_or_shadow_abandoned');
     this.cxTotal = scope.counter('upstream_cx_total');
     this.cxHttp1Total = scope.counter('upstream_cx_http1_total');
     this.cxHttp2Total = scope.counter('upstream_cx_http2_total');
@@ -109,6 +126,11 @@ export class ClusterStats {
       this.#circuitBreakers.set(priority, s);
     }
     return s;
+  }
+
+  /** The `outlier_detection` scope (outlier/outlier-stats.ts makes its stats once per cluster). */
+  outlierDetectionScope(): StatsScope {
+    return (this.#outlierScope ??= this.#scope.scope('outlier_detection'));
   }
 
   release(): void {

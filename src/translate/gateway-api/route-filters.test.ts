@@ -58,6 +58,7 @@ test('createCorsFilter', () => {
       allowHeaders: ['x-header-1'],
       exposeHeaders: ['x-header-3'],
       maxAge: '3600s',
+      unmatchedPreflights: 'IGNORE',
     },
   );
 });

@@ -86,6 +86,9 @@ export function createCorsFilter(filter: Filter['cors']): CorsPolicy | undefined
   if (filter.allowHeaders !== undefined && filter.allowHeaders.length > 0) out.allowHeaders = [...filter.allowHeaders];
   if (filter.exposeHeaders !== undefined && filter.exposeHeaders.length > 0) out.exposeHeaders = [...filter.exposeHeaders];
   if (filter.maxAge !== undefined && filter.maxAge > 0) out.maxAge = formatProtoDuration(filter.maxAge * 1e9);
+  // The gateway answers every preflight itself (HTTPRouteCORS: a preflight from an origin not
+  // allowed gets an answer without access-control-allow-origin, never the backend's).
+  out.unmatchedPreflights = 'IGNORE';
   return out as CorsPolicy;
 }
 

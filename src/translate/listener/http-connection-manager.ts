@@ -5,10 +5,15 @@
 import type { MeshConfig } from '../../model/mesh-config.js';
 import type { EnvoyJson } from '../generated.js';
 import { buildAccessLog } from './access-log.js';
+import { CORS_FILTER_NAME } from '../route/cors.js';
+import { FAULT_FILTER_NAME, HTTP_FAULT_TYPE } from '../route/fault.js';
 import { HCM_FILTER_NAME, HCM_TYPE_URL, ROUTER_FILTER_NAME, ROUTER_TYPE_URL, adsConfigSource, networkFilter } from './envoy-json.js';
 
 /** Istio's ProxyHeaders default server name (the `server` response header). */
 export const ISTIO_SERVER_NAME = 'istio-envoy';
+
+/** The CORS filter's own (empty) config type; routes carry its CorsPolicy. */
+export const CORS_FILTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors';
 
 export interface HttpConnectionManagerOptions {
   /** `outbound_0.0.0.0_9080`, `inbound_0.0.0.0_9080`, a gateway server's name … */
@@ -28,14 +33,18 @@ export interface HttpConnectionManagerOptions {
 }
 
 /**
- * The HTTP filters, in Istio's order. Istio puts metadata exchange, authn/authz, grpc-stats, fault,
- * cors and the stats filter before the router; our proxy implements only the router so far (its
- * HttpFilterRegistry), and an HCM naming a filter the proxy lacks is rejected as a whole. Add
- * `envoy.filters.http.fault` (then cors) here, in that position, when the proxy registers it:
- * VirtualService fault injection is per-route typed_per_filter_config for that filter.
+ * The HTTP filters, in Istio's order (ListenerBuilder.buildHTTPConnectionManager): metadata
+ * exchange, authn/authz, grpc-stats and the like first (not generated yet), then fault and CORS —
+ * "TypedPerFilterConfig in route needs these filters": both are empty here, and each route
+ * carries its VirtualService `fault` / `corsPolicy` as typed_per_filter_config for them — then
+ * the router. Sidecars (inbound and outbound) and gateways get the same list.
  */
 export function buildHttpFilters(): EnvoyJson[] {
-  return [{ name: ROUTER_FILTER_NAME, typed_config: { '@type': ROUTER_TYPE_URL } }];
+  return [
+    { name: FAULT_FILTER_NAME, typed_config: { '@type': HTTP_FAULT_TYPE } },
+    { name: CORS_FILTER_NAME, typed_config: { '@type': CORS_FILTER_TYPE } },
+    { name: ROUTER_FILTER_NAME, typed_config: { '@type': ROUTER_TYPE_URL } },
+  ];
 }
 
 export function buildHttpConnectionManager(opts: HttpConnectionManagerOptions): EnvoyJson {

@@ -42,7 +42,7 @@ const cases: Case[] = [
       assert.equal(hcm.normalize_path, true);
       assert.equal(hcm.path_with_escaped_slashes_action, 'KEEP_UNCHANGED');
       assert.equal(hcm.stream_idle_timeout, '0s');
-      assert.deepEqual((hcm.http_filters as EnvoyJson[]).map((f) => f.name), ['envoy.filters.http.router']);
+      assert.deepEqual((hcm.http_filters as EnvoyJson[]).map((f) => f.name), ['envoy.filters.http.fault', 'envoy.filters.http.cors', 'envoy.filters.http.router']);
       assert.equal(hcm.access_log, undefined);
       const def = l.default_filter_chain as EnvoyJson;
       assert.equal(def.name, 'PassthroughFilterChain');

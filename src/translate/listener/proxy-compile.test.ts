@@ -10,8 +10,7 @@ import { test } from 'node:test';
 import type { Resource } from '../../api/resource/resource.js';
 import { ProxyConfigError } from '../../proxy/config/config-error.js';
 import { unsupportedFields } from '../../proxy/config/supported-fields.js';
-import { routerFilterFactory } from '../../proxy/http/filters/router/router-filter.js';
-import { HttpFilterRegistry } from '../../proxy/http/filters/filter-registry.js';
+import { builtinHttpFilters } from '../../proxy/http/filters/builtin-filters.js';
 import { RouteConfigRegistry } from '../../proxy/http/route-config-registry.js';
 import { compileListener } from '../../proxy/listener/compiled-listener.js';
 import { originalDstUnavailable } from '../../proxy/listener/original-dst.js';
@@ -59,7 +58,7 @@ function listenerContext(): { ctx: ListenerContext; close: () => Promise<void> }
   const stats = new StatsStore();
   const secrets = new SecretStore();
   const clusters = new ClusterManager(stats, secrets);
-  const httpFilters = new HttpFilterRegistry().register(routerFilterFactory(clusters), ['envoy.filters.http.router']);
+  const httpFilters = builtinHttpFilters(clusters);
   return { ctx: { clusters, secrets, stats, routes: new RouteConfigRegistry(), httpFilters }, close: () => clusters.destroy() };
 }
 

@@ -3,7 +3,7 @@ import type { HttpFilter, HttpFilterContext, HttpFilterFactory } from '../http-f
 
 /**
  * The HTTP filters this proxy can build, by typed_config type URL (and by well-known name for
- * configs without a typed_config). Later features (fault, RBAC, JWT, stats) register here.
+ * configs without a typed_config). The ones every proxy has are registered in builtin-filters.ts.
  */
 export class HttpFilterRegistry {
   readonly #byType = new Map<string, HttpFilterFactory>();

@@ -19,6 +19,8 @@ export interface H2PoolOptions {
   resources: ResourceManager;
   /** upstream_bind_config: the local address the session's connection is made from. */
   bind?: UpstreamBind | null;
+  /** max_requests_per_connection: streams per session before it is drained and replaced; 0 = unlimited. */
+  maxRequestsPerConnection?: number;
 }
 
 /**
@@ -29,6 +31,10 @@ export class H2Pool implements ConnPool {
   #session: ClientHttp2Session | null = null;
   #connected = false;
   #closing = false;
+  /** Streams opened on the current session (max_requests_per_connection). */
+  #streams = 0;
+  /** Sessions closed for max_requests_per_connection whose streams are still finishing. */
+  readonly #draining = new Set<ClientHttp2Session>();
 
   constructor(readonly opts: H2PoolOptions) {}
 
@@ -42,6 +48,7 @@ export class H2Pool implements ConnPool {
     const session = http2.connect(authority, (tls ? { ...tls, ...local, ALPNProtocols: ['h2'] } : local) as http2.SecureClientSessionOptions);
     this.#session = session;
     this.#connected = false;
+    this.#streams = 0;
     let timedOut = false;
     let idle = false;
     const connectTimer = setTimeout(() => {
@@ -54,7 +61,8 @@ export class H2Pool implements ConnPool {
     if (!resources.connections.canCreate()) events.onConnectionOverflow(); // the only session: opened regardless, as Envoy does
     resources.connections.inc();
     session.once('connect', () => {
-      this.#connected = true;
+      // A session drained for max_requests_per_connection may connect after its successor exists.
+      if (this.#session === session) this.#connected = true;
       clearTimeout(connectTimer);
       events.onConnect();
     });
@@ -100,6 +108,22 @@ export class H2Pool implements ConnPool {
         if (this.#connected) handler.onConnected(local);
         else session.once('connect', () => handler.onConnected(`${session.socket.localAddress}:${session.socket.localPort}`));
       }
+      const max = this.opts.maxRequestsPerConnection ?? 0;
+      if (max > 0 && ++this.#streams >= max) {
+        // Envoy drains a connection that reached max_requests_per_connection: its streams
+        // finish, the next request opens a new one (upstream_cx_max_requests).
+        this.#session = null;
+        this.#connected = false;
+        this.opts.events.onMaxRequests();
+        this.#draining.add(session);
+        // Closed once its last stream is done: node refuses (REFUSED_STREAM) a stream whose
+        // session is closed before that stream's frames are flushed. The session takes no new
+        // streams meanwhile (it is no longer the pool's).
+        session.once('close', () => this.#draining.delete(session));
+        stream.once('close', () => {
+          if (!session.closed && !session.destroyed) session.close();
+        });
+      }
     } catch (err) {
       queueMicrotask(() => attempt.fail(err as Error));
       return attempt;
@@ -124,6 +148,8 @@ export class H2Pool implements ConnPool {
     this.#closing = true;
     this.#session?.destroy();
     this.#session = null;
+    for (const old of this.#draining) old.destroy();
+    this.#draining.clear();
     return Promise.resolve();
   }
 
@@ -170,7 +196,7 @@ class H2Attempt implements UpstreamRequest {
     stream.on('close', () => {
       if (this.#finished) return;
       // Closed without end: RST_STREAM from the upstream or the session went away.
-      this.fail(Object.assign(new Error(`stream closed with code ${stream.rstCode}`), { code: stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM ? 'ECONNREFUSED' : 'ECONNRESET' }));
+      this.fail(Object.assign(new Error(`stream closed with code ${stream.rstCode}`), { code: 'ECONNRESET' }));
     });
   }
 
@@ -178,6 +204,11 @@ class H2Attempt implements UpstreamRequest {
     if (this.#finished) return;
     this.#finished = true;
     if (this.#aborted) return;
+    if (this.#stream?.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM) {
+      // Envoy's RemoteRefusedStreamReset: the upstream did not process it (retry_on refused-stream).
+      this.handler.onError('remote_refused_stream_reset', 'stream refused by the upstream (REFUSED_STREAM)');
+      return;
+    }
     const [reason, detail] = classifyError(err);
     this.handler.onError(reason === 'connection_termination' && this.#stream ? 'remote_reset' : reason, detail);
   }

@@ -6,6 +6,8 @@ export type UpstreamFailure =
   | 'connection_timeout'
   | 'connection_termination'
   | 'remote_reset'
+  /** HTTP/2 RST_STREAM REFUSED_STREAM: the upstream did not process the request (retry_on refused-stream). */
+  | 'remote_refused_stream_reset'
   | 'local_reset'
   | 'protocol_error'
   | 'overflow';

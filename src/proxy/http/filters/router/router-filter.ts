@@ -1,34 +1,39 @@
 /**
  * envoy.filters.http.router: the last filter of every chain. Takes the route the connection
  * manager selected and either answers it (redirect, direct_response) or forwards the request to
- * a host of the route's cluster, streaming the response back with backpressure and trailers.
+ * a host of the route's cluster: timeouts, retry state, body buffer and mirrors are set up here,
+ * and RouterRequest (router-request.ts) drives the attempts and streams the response back.
  *
- * The per-request cost is one RouterAttempt object (the upstream callbacks) and one header object
- * for the upstream request; everything else was compiled with the route table.
+ * The per-request cost without retries or mirrors is one RouterRequest and one RouterAttempt
+ * (the upstream callbacks) and one header object for the upstream request; everything else was
+ * compiled with the route table.
  */
 import type http from 'node:http';
 import type http2 from 'node:http2';
+import type { Readable } from 'node:stream';
 import { LocalReplies } from '../../../errors/local-replies.js';
-import type { LocalReply } from '../../../errors/local-replies.js';
-import { ResponseFlag } from '../../../errors/response-flags.js';
 import type { HttpFilter, FilterHeadersStatus, HttpFilterFactory } from '../../http-filter.js';
 import type { HttpStream } from '../../http-stream.js';
 import { applyRequestMutations, applyResponseMutations } from '../../../router/header-mutation.js';
 import { computeHash } from '../../../router/hash-policy.js';
 import { redirectLocation } from '../../../router/redirect.js';
-import { rewriteHost } from '../../../router/rewrites.js';
-import { rewritePath } from '../../../router/rewrites.js';
+import { rewriteHost, rewritePath } from '../../../router/rewrites.js';
 import type { ForwardAction } from '../../../router/route-action.js';
+import { DEFAULT_BUFFER_LIMIT_BYTES, RequestBodyBuffer } from '../../../router/request-body-buffer.js';
+import { mirrorSampled, sendShadow, shadowAuthority } from '../../../router/request-mirror.js';
+import type { MirrorPolicy } from '../../../router/request-mirror.js';
+import { RetryState } from '../../../router/retry-state.js';
+import { finalTimeouts, setTimeoutHeaders } from '../../../router/upstream-timeouts.js';
 import type { ClusterManager } from '../../../upstream/cluster-manager.js';
 import type { UpstreamCluster } from '../../../upstream/upstream-cluster.js';
 import type { Host } from '../../../upstream/host.js';
 import { HOP_BY_HOP } from '../../../upstream/pool/upstream-request.js';
-import type { UpstreamFailure, UpstreamHandler, UpstreamRequest } from '../../../upstream/pool/upstream-request.js';
-import type { Readable } from 'node:stream';
+import type { UpstreamRequest } from '../../../upstream/pool/upstream-request.js';
 import type { Counter, StatsScope } from '../../../../telemetry/stats/stats-store.js';
-
-/** Added to local replies for circuit-breaker overflows (Envoy's x-envoy-overloaded). */
-const OVERLOADED: Readonly<Record<string, string>> = Object.freeze({ 'x-envoy-overloaded': 'true' });
+import { OVERLOADED, RouterRequest } from './router-request.js';
+import { appendForwardedHost } from './forwarded-host.js';
+import { retryResources, retryStats } from './retry-resources.js';
+import type { ForwardPlan } from './router-request.js';
 
 export const ROUTER_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
 
@@ -38,6 +43,8 @@ const SET_COOKIE_STATE = 'envoy.filters.http.router.set_cookie';
 export interface RouterOptions {
   /** Router.suppress_envoy_headers: no x-envoy-upstream-service-time / x-envoy-expected-rq-timeout-ms. */
   readonly suppressEnvoyHeaders: boolean;
+  /** Uniform in [0, 1) for retry back-off jitter and mirror fractions; Math.random by default. */
+  readonly random?: () => number;
 }
 
 /** The router's stats under `http.<stat_prefix>.`, Envoy's names. */
@@ -49,15 +56,17 @@ export interface RouterStats {
   readonly rqDirectResponse: Counter;
 }
 
-const DECIMAL = /^\s*\d+\s*$/;
-
 export class RouterFilter implements HttpFilter {
+  readonly random: () => number;
+
   constructor(
     readonly name: string,
     readonly clusters: ClusterManager,
     readonly options: RouterOptions,
     readonly stats: RouterStats | null = null,
-  ) {}
+  ) {
+    this.random = options.random ?? Math.random;
+  }
 
   decodeHeaders(stream: HttpStream): FilterHeadersStatus {
     const stats = this.stats;
@@ -94,6 +103,9 @@ export class RouterFilter implements HttpFilter {
     const selection = stream.route;
     if (selection === null) return;
     applyResponseMutations(selection, headers, stream.info);
+    // include_attempt_count_in_response: upstream responses and the router's own replies alike.
+    const attempts = stream.info.attemptCount;
+    if (attempts > 0 && selection.virtualHost.includeAttemptCountInResponse) headers['x-envoy-attempt-count'] = String(attempts);
     const cookie = stream.filterState?.get(SET_COOKIE_STATE) as string | undefined;
     if (cookie !== undefined) {
       const prev = headers['set-cookie'];
@@ -131,21 +143,29 @@ export class RouterFilter implements HttpFilter {
       if (result.setCookie !== null) (stream.filterState ??= new Map()).set(SET_COOKIE_STATE, result.setCookie);
     }
     const odHeader = cluster.originalDstHeader;
-    const host = cluster.chooseHost(
-      { hash },
-      { header: odHeader === null ? null : ((stream.headers[odHeader] as string | undefined) ?? null), address: info.downstreamLocalAddress, port: info.downstreamLocalPort, restored: info.downstreamLocalAddressRestored },
-    );
-    if (host === null) {
+    const lbContext = { hash };
+    const od = { header: odHeader === null ? null : ((stream.headers[odHeader] as string | undefined) ?? null), address: info.downstreamLocalAddress, port: info.downstreamLocalPort, restored: info.downstreamLocalAddressRestored };
+
+    // Retry and timeout headers are read (and consumed) from the downstream headers, before the copy.
+    const down = stream.headers;
+    const grpc = isGrpc(down);
+    const retry = RetryState.create(action.retry, stream, retryResources(cluster), retryStats(cluster), this.random);
+    const timeouts = finalTimeouts(action, action.retry?.perTryTimeoutMs ?? 0, down, grpc);
+
+    // The first host is picked before the headers are built: %UPSTREAM_METADATA% and
+    // %UPSTREAM_HOST% in request_headers_to_add see it. Retries pick their own.
+    const firstHost = cluster.chooseHost(lbContext, od);
+    if (firstHost === null) {
+      retry?.release();
       cluster.stats.cxNoneHealthy.inc();
       stream.sendLocalReply(LocalReplies.noHealthyUpstream);
       return;
     }
-    info.upstreamHost = host.key;
-    info.upstreamMetadata = host.metadata;
+    info.upstreamHost = firstHost.key;
+    info.upstreamMetadata = firstHost.metadata;
 
     // The upstream request: the downstream headers minus hop-by-hop ones, then the route's work.
     const headers: Record<string, string | string[] | undefined> = {};
-    const down = stream.headers;
     for (const name in down) {
       if (HOP_BY_HOP.has(name) || name === 'host') continue;
       headers[name] = down[name];
@@ -157,35 +177,82 @@ export class RouterFilter implements HttpFilter {
     let authority = stream.authority;
     const literal = selection.weightedCluster?.hostRewriteLiteral ?? null;
     if (literal !== null) authority = literal;
-    else if (action.hostRewrite !== null) {
-      authority = action.hostRewrite.kind === 'auto' ? host.hostname || authority : rewriteHost(action.hostRewrite, stream) ?? authority;
-    }
-    if (authority !== stream.authority && action.appendXForwardedHost) {
-      const xfh = headers['x-forwarded-host'];
-      headers['x-forwarded-host'] = xfh ? `${xfh}, ${stream.authority}` : stream.authority;
-    }
-    let timeoutMs = action.timeoutMs;
-    // Only internal requests still carry it: the connection manager strips it from external ones.
-    const override = headers['x-envoy-upstream-rq-timeout-ms'];
-    if (override !== undefined) {
-      if (typeof override === 'string' && DECIMAL.test(override)) timeoutMs = Number(override);
-      delete headers['x-envoy-upstream-rq-timeout-ms'];
-    }
-    if (timeoutMs > 0 && !this.options.suppressEnvoyHeaders) headers['x-envoy-expected-rq-timeout-ms'] = String(timeoutMs);
+    else if (action.hostRewrite !== null && action.hostRewrite.kind !== 'auto') authority = rewriteHost(action.hostRewrite, stream) ?? authority;
+    if (authority !== stream.authority && action.appendXForwardedHost) appendForwardedHost(headers, stream.authority);
+    setTimeoutHeaders(0, timeouts, action, headers, !this.options.suppressEnvoyHeaders, grpc);
 
-    const downstreamIsH2 = info.protocol === 'HTTP/2';
-    const pool = cluster.pool(host, cluster.poolProtocol(downstreamIsH2));
-    const attempt = new RouterAttempt(this, stream, cluster, host);
-    if (pool === null) {
-      info.upstreamTransportFailureReason = 'TLS secrets not ready';
-      attempt.fail(LocalReplies.connectFailure);
-      return;
+    // The body: buffered when an attempt may be retried or a mirror needs a copy, else streamed as is.
+    const rawBody = requestBody(stream);
+    const mirrors = action.mirrors.length > 0 ? this.#sampledMirrors(action, stream) : null;
+    let body: RequestBodyBuffer | null = null;
+    let router: RouterRequest | null = null;
+    let shadows: UpstreamRequest[] | null = null;
+    if (rawBody !== null && (retry !== null || mirrors !== null)) {
+      const limit = selection.route.perRequestBufferLimitBytes ?? DEFAULT_BUFFER_LIMIT_BYTES;
+      body = new RequestBodyBuffer(rawBody, limit, () => {
+        router?.onBufferOverflow();
+        // A shadow cannot get the rest of a body that was not kept: Envoy gives up on it.
+        if (shadows !== null) for (const s of shadows) s.abort();
+      });
     }
-    stream.onAbort = () => attempt.abort();
-    if (timeoutMs > 0) attempt.timer = setTimeout(() => attempt.onTimeout(), timeoutMs);
-    info.attemptCount = 1;
-    attempt.upstream = pool.request({ method: stream.method, path, authority, headers, body: requestBody(stream) }, attempt);
+
+    const pickHost = (): Host | null => cluster.chooseHost(lbContext, od);
+    const plan: ForwardPlan = {
+      cluster,
+      method: stream.method,
+      path,
+      authority,
+      headers,
+      timeouts,
+      timeoutSource: action,
+      retry,
+      body,
+      rawBody: body === null ? rawBody : null,
+      pickHost,
+      firstHost,
+      includeAttemptCount: selection.virtualHost.includeRequestAttemptCount,
+      includeIsTimeoutRetry: selection.virtualHost.includeIsTimeoutRetryHeader,
+      grpc,
+      suppressEnvoyHeaders: this.options.suppressEnvoyHeaders,
+      autoHostRewrite: literal === null && action.hostRewrite?.kind === 'auto',
+      appendXForwardedHost: action.appendXForwardedHost,
+    };
+    router = new RouterRequest(stream, plan);
+    if (mirrors !== null) shadows = this.#mirror(mirrors, stream, plan, body, timeouts.globalMs);
+    router.start();
   }
+
+  /** The mirror policies this request goes to, with their cluster (each runtime fraction drawn once). */
+  #sampledMirrors(action: ForwardAction, stream: HttpStream): { policy: MirrorPolicy; cluster: string }[] | null {
+    let out: { policy: MirrorPolicy; cluster: string }[] | null = null;
+    for (const policy of action.mirrors) {
+      if (!mirrorSampled(policy, this.random)) continue;
+      const h = policy.clusterHeader === null ? undefined : stream.headers[policy.clusterHeader];
+      const cluster = policy.cluster ?? (typeof h === 'string' ? h : undefined);
+      if (cluster === undefined || cluster === '') continue;
+      (out ??= []).push({ policy, cluster });
+    }
+    return out;
+  }
+
+  /** Fire and forget: one shadow per sampled policy, the Host suffixed "-shadow" (see request-mirror.ts). */
+  #mirror(list: readonly { policy: MirrorPolicy; cluster: string }[], stream: HttpStream, plan: ForwardPlan, body: RequestBodyBuffer | null, timeoutMs: number): UpstreamRequest[] {
+    const out: UpstreamRequest[] = [];
+    const downstreamIsH2 = stream.info.protocol === 'HTTP/2';
+    for (const { policy, cluster } of list) {
+      const authority = policy.disableShadowHostSuffixAppend ? plan.authority : shadowAuthority(plan.authority);
+      const spec = { method: plan.method, path: plan.path, authority, headers: { ...plan.headers }, body: body === null ? null : body.reader() };
+      const shadow = sendShadow(this.clusters, cluster, spec, downstreamIsH2, timeoutMs);
+      if (shadow !== null) out.push(shadow);
+    }
+    return out;
+  }
+}
+
+/** Envoy's Grpc::Common::isGrpcRequestHeaders: a gRPC content type. */
+function isGrpc(headers: Record<string, string | string[] | undefined>): boolean {
+  const ct = headers['content-type'];
+  return typeof ct === 'string' && ct.startsWith('application/grpc') && (ct.length === 16 || ct.charCodeAt(16) === 43 /* + */);
 }
 
 /** The downstream request as an upstream body, or null when it has none. */
@@ -198,163 +265,14 @@ function requestBody(stream: HttpStream): Readable | null {
   return null;
 }
 
-/**
- * One upstream attempt of one request: the pool's callbacks, the route timeout and the
- * bookkeeping (cluster and host gauges, stats, StreamInfo) from start to end.
- */
-class RouterAttempt implements UpstreamHandler {
-  upstream: UpstreamRequest | null = null;
-  timer: NodeJS.Timeout | null = null;
-  readonly #start = performance.now();
-  #resume: (() => void) | null = null;
-  #ended = false;
-  readonly #onDrain = (): void => {
-    const r = this.#resume;
-    if (r !== null) r();
-  };
-
-  constructor(
-    readonly router: RouterFilter,
-    readonly stream: HttpStream,
-    readonly cluster: UpstreamCluster,
-    readonly host: Host,
-  ) {
-    cluster.resources.default.requests.inc();
-    cluster.stats.rqTotal.inc();
-    cluster.stats.rqActive.inc();
-    host.activeRequests++;
-    host.rqTotal++;
-  }
-
-  onConnected(localAddress: string): void {
-    this.stream.info.upstreamLocalAddress = localAddress;
-  }
-
-  onHeaders(status: number, headers: Record<string, string | string[]>, resume: () => void, endStream = false): boolean {
-    const stream = this.stream;
-    if (stream.done) return false;
-    stream.idleTimer?.refresh();
-    this.#resume = resume;
-    const info = stream.info;
-    info.responseStartMs = performance.now() - info.startMono;
-    if (!this.router.options.suppressEnvoyHeaders) headers['x-envoy-upstream-service-time'] = String(Math.round(performance.now() - this.#start));
-    info.responseCodeDetails = 'via_upstream';
-    stream.driver.encodeHeaders(stream, status, headers);
-    const res = stream.res as http.ServerResponse;
-    if (endStream) {
-      // Headers-only: leave them unsent so onEnd's res.end() sends them with END_STREAM (on
-      // HTTP/2; writeHead would send HEADERS, then an empty DATA frame ending the stream).
-      res.statusCode = status;
-      for (const name in headers) res.setHeader(name, headers[name]!);
-    } else {
-      res.writeHead(status, headers);
-    }
-    res.on('drain', this.#onDrain);
-    return true;
-  }
-
-  onData(chunk: Buffer): boolean {
-    const stream = this.stream;
-    if (stream.done) return false;
-    stream.idleTimer?.refresh();
-    stream.info.bytesSent += chunk.length;
-    return (stream.res as http.ServerResponse).write(chunk);
-  }
-
-  onEnd(trailers: Record<string, string | string[]> | null): void {
-    const stream = this.stream;
-    this.#complete();
-    if (stream.done) return;
-    const res = stream.res as http.ServerResponse;
-    if (trailers !== null) res.addTrailers(trailers);
-    res.end();
-    this.cluster.stats.recordResponse(stream.info.responseCode);
-    this.cluster.stats.rqTime.record(Math.floor(performance.now() - this.#start));
-    if (stream.info.responseCode >= 500) this.host.rqError++;
-    else this.host.rqSuccess++;
-    stream.driver.finish(stream);
-  }
-
-  onError(reason: UpstreamFailure, detail: string): void {
-    this.stream.info.upstreamTransportFailureReason = detail;
-    this.fail(replyFor(reason));
-  }
-
-  onTimeout(): void {
-    this.timer = null;
-    if (this.#ended) return;
-    this.cluster.stats.rqTimeout.inc();
-    this.host.rqTimeout++;
-    this.upstream?.abort();
-    this.fail(LocalReplies.upstreamTimeout);
-  }
-
-  /** The attempt failed: a local reply when nothing was sent yet, else a reset of the stream. */
-  fail(reply: LocalReply): void {
-    if (this.#ended) return;
-    this.#complete();
-    const stream = this.stream;
-    if (stream.done) return;
-    this.host.rqError++;
-    if (reply.flag === ResponseFlag.UF || reply.flag === ResponseFlag.UO) {
-      /* counted by the pool (upstream_cx_connect_fail, upstream_rq_pending_overflow) */
-    } else if (reply.flag !== ResponseFlag.UT) {
-      this.cluster.stats.rqRxReset.inc();
-    }
-    this.cluster.stats.recordResponse(stream.responseStarted ? stream.info.responseCode : reply.status);
-    // A circuit breaker refused it: Envoy tells the caller with x-envoy-overloaded.
-    stream.sendLocalReply(reply, reply.flag === ResponseFlag.UO ? OVERLOADED : undefined);
-  }
-
-  /** The downstream went away or the stream was answered otherwise: cancel the upstream side. */
-  abort(): void {
-    if (this.#ended) return;
-    this.#complete();
-    this.cluster.stats.rqTxReset.inc();
-    this.upstream?.abort();
-  }
-
-  #complete(): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    this.stream.onAbort = null;
-    (this.stream.res as http.ServerResponse).off('drain', this.#onDrain);
-    this.#resume = null;
-    this.cluster.resources.default.requests.dec();
-    this.cluster.stats.rqActive.dec();
-    this.host.activeRequests--;
-  }
-}
-
-function replyFor(reason: UpstreamFailure): LocalReply {
-  switch (reason) {
-    case 'connection_failure':
-      return LocalReplies.connectFailure;
-    case 'connection_timeout':
-      return LocalReplies.connectTimeout;
-    case 'remote_reset':
-      return LocalReplies.upstreamRemoteReset;
-    case 'overflow':
-      return LocalReplies.upstreamOverflow;
-    case 'protocol_error':
-      return LocalReplies.upstreamProtocolError;
-    case 'connection_termination':
-    case 'local_reset':
-      return LocalReplies.upstreamReset;
-  }
-}
-
 /** Builds the router from its typed_config (envoy.extensions.filters.http.router.v3.Router). */
-export function routerFilterFactory(clusters: ClusterManager): HttpFilterFactory {
+export function routerFilterFactory(clusters: ClusterManager, options: { readonly random?: () => number } = {}): HttpFilterFactory {
   return {
     typeUrls: [ROUTER_TYPE_URL],
     create(name, typedConfig, context) {
       const suppress = typedConfig['suppress_envoy_headers'];
-      return new RouterFilter(name, clusters, { suppressEnvoyHeaders: suppress === true }, context.stats ? routerStats(context.stats) : null);
+      const opts: RouterOptions = options.random === undefined ? { suppressEnvoyHeaders: suppress === true } : { suppressEnvoyHeaders: suppress === true, random: options.random };
+      return new RouterFilter(name, clusters, opts, context.stats ? routerStats(context.stats) : null);
     },
   };
 }

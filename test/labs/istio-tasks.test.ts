@@ -1,0 +1,60 @@
+/**
+ * Istio's own traffic-management tasks on the local mesh, typed as istio.io types them with
+ * `tsmesh` in place of kubectl: fault injection on Bookinfo (a 7 s delay and an HTTP abort for the
+ * user jason, https://istio.io/latest/docs/tasks/traffic-management/fault-injection/).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { curl, eventually, LabShell } from './lab-shell.js';
+
+describe('Istio task: fault injection on Bookinfo', { concurrency: false }, () => {
+  const sh = new LabShell();
+  const jar = join(mkdtempSync(join(tmpdir(), 'tsmesh-jar-')), 'cookies');
+  let url = '';
+  /** The product page as jason (logged in through productpage's /login, as the task does in a browser). */
+  const asJason = async (): Promise<{ page: string; ms: number }> => {
+    const started = Date.now();
+    const r = await curl(['-b', jar, `${url}/productpage`]);
+    return { page: r.stdout, ms: Date.now() - started };
+  };
+
+  before(async () => {
+    await sh.install('demo');
+    await sh.ok(['label', 'namespace', 'default', 'istio-injection=enabled']);
+    await sh.ok(['apply', '-f', 'samples/bookinfo/platform/kube/bookinfo.yaml']);
+    await sh.ok(['apply', '-f', 'samples/bookinfo/networking/bookinfo-gateway.yaml']);
+    await sh.ok(['apply', '-f', 'samples/bookinfo/networking/destination-rule-all.yaml']);
+    await sh.ok(['apply', '-f', 'samples/bookinfo/networking/virtual-service-all-v1.yaml']);
+    await sh.ok(['apply', '-f', 'samples/bookinfo/networking/virtual-service-reviews-test-v2.yaml']);
+    await sh.waitForPods('default');
+    url = `http://${await sh.gatewayUrl()}`;
+    await eventually('productpage through the gateway', async () => (await curl(['-o', '/dev/null', '-w', '%{http_code}', `${url}/productpage`])).stdout === '200');
+    await curl(['-c', jar, '-o', '/dev/null', '--data', 'username=jason&passwd=jason', `${url}/login`]);
+    // reviews-test-v2: jason sees v2's black stars, everyone else v1's none.
+    await eventually('jason is routed to reviews v2', async () => (await asJason()).page.includes('reviews-v2'));
+    assert.match((await curl([`${url}/productpage`])).stdout, /reviews-v1/);
+  });
+  after(() => sh.close());
+
+  test('ratings delay 7 s for jason: the page takes about 6 s (productpage gives reviews 3 s, twice) and says reviews are unavailable', async () => {
+    await sh.ok(['apply', '-f', 'samples/bookinfo/networking/virtual-service-ratings-test-delay.yaml']);
+    let last = { page: '', ms: 0 };
+    await eventually('the delay reaches jason', async () => (last = await asJason()).page.includes('Sorry, product reviews are currently unavailable for this book.'), 60_000);
+    assert.ok(last.ms >= 5_500 && last.ms < 9_000, `the page took ${last.ms} ms`);
+    // Other users are not delayed.
+    const started = Date.now();
+    assert.match((await curl([`${url}/productpage`])).stdout, /reviews-v1/);
+    assert.ok(Date.now() - started < 2_000);
+  });
+
+  test('ratings abort 500 for jason: reviews v2 says the ratings service is unavailable, at once', async () => {
+    await sh.ok(['apply', '-f', 'samples/bookinfo/networking/virtual-service-ratings-test-abort.yaml']);
+    let last = { page: '', ms: 0 };
+    await eventually('the abort reaches jason', async () => (last = await asJason()).page.includes('Ratings service is currently unavailable'), 30_000);
+    assert.match(last.page, /reviews-v2/);
+    assert.ok(last.ms < 2_000, `the page took ${last.ms} ms`);
+  });
+});
