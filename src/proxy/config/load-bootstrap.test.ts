@@ -47,7 +47,7 @@ static_resources:
   - name: backend
     connect_timeout: 1s
     type: STATIC
-    outlier_detection: { consecutive_5xx: 3 }
+    health_checks: [{ timeout: 1s }]
     load_assignment:
       cluster_name: backend
       endpoints:
@@ -76,7 +76,7 @@ describe('loadBootstrap', () => {
     assert.deepEqual((bootstrap.node as Record<string, unknown>).cluster, 'app');
     // Unsupported fields are warned about by name with their position, never dropped silently.
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /good\.yaml:34:5: static_resources\.clusters\[0\]\.outlier_detection: field "outlier_detection" of envoy\.config\.cluster\.v3\.Cluster is not supported by tsmesh and is ignored$/);
+    assert.match(warnings[0]!, /good\.yaml:34:5: static_resources\.clusters\[0\]\.health_checks: field "health_checks" of envoy\.config\.cluster\.v3\.Cluster is not supported by tsmesh and is ignored$/);
   });
 
   test('JSON bootstraps load too, with positions', () => {

@@ -17,6 +17,8 @@ import type { CircuitBreakers } from './circuit-breakers.js';
 import { compileUpstreamBind } from './bind-config.js';
 import type { UpstreamBind } from './bind-config.js';
 import { compileLbConfig } from './lb/lb-config.js';
+import { compileOutlierDetection } from './outlier/outlier-config.js';
+import type { OutlierConfig } from './outlier/outlier-config.js';
 import type { LbConfig } from './lb/lb-config.js';
 import { EMPTY_LOAD_ASSIGNMENT, parseLoadAssignment } from './load-assignment.js';
 import type { LoadAssignment } from './load-assignment.js';
@@ -78,8 +80,10 @@ export interface ClusterConfig {
   /** upstream_bind_config.source_address: where upstream connections come from; null: any. */
   readonly upstreamBind: UpstreamBind | null;
   readonly closeConnectionsOnHostHealthFailure: boolean;
-  /** Raw JSON, compiled by later components. */
+  /** Raw JSON (config_dump, tests). */
   readonly outlierDetection: Readonly<Record<string, unknown>> | null;
+  /** outlier_detection compiled; null: no outlier detection (no detector, as in Envoy). */
+  readonly outlier: OutlierConfig | null;
   readonly healthChecks: readonly unknown[];
   readonly transportSocket: Readonly<Record<string, unknown>> | null;
   readonly transportSocketMatches: readonly unknown[];
@@ -146,6 +150,7 @@ export function compileCluster(json: unknown): ClusterConfig {
     upstreamBind: compileUpstreamBind(msg['upstream_bind_config']),
     closeConnectionsOnHostHealthFailure: optBool(msg, 'close_connections_on_host_health_failure', '') ?? false,
     outlierDetection: optMap(msg, 'outlier_detection', '') ?? null,
+    outlier: compileOutlierDetection(msg['outlier_detection'], 'outlier_detection', notes),
     healthChecks: optList(msg, 'health_checks', ''),
     transportSocket: optMap(msg, 'transport_socket', '') ?? null,
     transportSocketMatches: optList(msg, 'transport_socket_matches', ''),

@@ -16,6 +16,7 @@ import { ClusterStats } from './cluster-stats.js';
 import { EdsDiscovery } from './discovery/assignment-discovery.js';
 import { parseLoadAssignment } from './load-assignment.js';
 import { UpstreamCluster } from './upstream-cluster.js';
+import type { OutlierEvent } from './outlier/outlier-detector.js';
 
 /** Envoy's initial_fetch_timeout default: an EDS cluster with no assignment warms up empty after it. */
 const EDS_INITIAL_FETCH_TIMEOUT_MS = 15_000;
@@ -37,6 +38,8 @@ export class ClusterManager {
   readonly #warmingGauge: Gauge;
   /** Called whenever the set of EDS service names to subscribe to changes. */
   onEdsNamesChange: ((names: string[]) => void) | null = null;
+  /** Outlier detection decisions of every cluster (the proxy logs them). */
+  onOutlierEvent: ((e: OutlierEvent) => void) | null = null;
 
   constructor(
     readonly store: StatsStore,
@@ -112,6 +115,7 @@ export class ClusterManager {
               versionInfo: u.versionInfo,
               json: u.json,
               ...(current ? { previous: current } : {}),
+              onOutlierEvent: (e) => this.onOutlierEvent?.(e),
             }),
           );
         });

@@ -7,6 +7,7 @@
  * state and the connection pool the cluster manager keys by it survive the update.
  */
 import type { AdminHostView } from '../admin/admin-source.js';
+import type { HostMonitor } from './outlier/host-monitor.js';
 
 export interface Locality {
   readonly region: string;
@@ -121,6 +122,11 @@ export class Host {
   rqTimeout = 0;
   /** ORIGINAL_DST: set on every pick, cleared by the cleanup sweep (Envoy's Host::used()). */
   used = true;
+  /**
+   * Outlier detection's view of this host (Envoy's Host::outlierDetector()); null when the
+   * cluster has no outlier_detection. The router reports results to it.
+   */
+  outlier: HostMonitor | null = null;
 
   constructor(spec: HostSpec) {
     this.address = spec.address;
@@ -181,6 +187,7 @@ export class Host {
       rqTimeout: this.rqTimeout,
       rqTotal: this.rqTotal,
       hostname: this.hostname,
+      ...(this.outlier !== null ? { successRate: this.outlier.successRate, localOriginSuccessRate: this.outlier.localOriginSuccessRate } : {}),
     };
   }
 }

@@ -38,6 +38,13 @@ export class ResourceLimit {
     this.#publish();
   }
 
+  /** canCreate() and inc() in one: true when a unit was taken (give it back with dec()). */
+  tryAcquire(): boolean {
+    if (this.#count >= this.max) return false;
+    this.inc();
+    return true;
+  }
+
   #publish(): void {
     this.open.set(this.#count >= this.max ? 1 : 0);
     this.remaining?.set(Math.max(0, this.max - this.#count));
@@ -60,6 +67,20 @@ export class ResourceManager {
     this.requests = limit('rq_open', 'remaining_rq', t.maxRequests);
     this.retries = limit('rq_retry_open', 'remaining_retries', t.maxRetries);
     this.connectionPools = limit('cx_pool_open', 'remaining_cx_pools', t.maxConnectionPools ?? Number.MAX_SAFE_INTEGER);
+  }
+
+  /**
+   * For the router's retries: takes one of max_retries' slots, or returns false when the retry
+   * circuit breaker is open (the caller counts upstream_rq_retry_overflow and sets flag UO).
+   * A retry budget, when configured, replaces this check (retry-resources.ts).
+   */
+  tryTakeRetry(): boolean {
+    return this.retries.tryAcquire();
+  }
+
+  /** The retry finished (its attempt ended): frees the slot tryTakeRetry took. */
+  releaseRetry(): void {
+    this.retries.dec();
   }
 }
 

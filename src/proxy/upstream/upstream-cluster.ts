@@ -22,6 +22,9 @@ import type { ConnPool, PoolEvents } from './pool/upstream-request.js';
 import type { UpstreamTlsContext } from '../tls/tls-context.js';
 import { createClusterResources } from './resource-manager.js';
 import type { ClusterResources } from './resource-manager.js';
+import { OutlierDetector } from './outlier/outlier-detector.js';
+import type { OutlierEvent } from './outlier/outlier-detector.js';
+import { outlierStatsFor } from './outlier/outlier-stats.js';
 
 export type PoolProtocol = 'http1' | 'http2';
 
@@ -42,6 +45,8 @@ export interface UpstreamClusterOptions {
   readonly json: Record<string, unknown>;
   /** The cluster this one replaces, whose hosts (and their counters) carry over. */
   readonly previous?: UpstreamCluster;
+  /** Outlier detection decisions (ejections, returns), for the log. */
+  readonly onOutlierEvent?: ((e: OutlierEvent) => void) | null;
 }
 
 export class UpstreamCluster {
@@ -58,6 +63,8 @@ export class UpstreamCluster {
   readonly lastUpdated = new Date();
   /** The circuit breakers' live counts (Envoy's ResourceManager), per routing priority. */
   readonly resources: ClusterResources;
+  /** Envoy's outlier detector; null without outlier_detection. */
+  readonly outlier: OutlierDetector | null;
   readonly #pools = new Map<Host, HostPools>();
   readonly #originalDst: OriginalDstDiscovery | null;
   #closed = false;
@@ -74,6 +81,15 @@ export class UpstreamCluster {
     this.discovery = createDiscovery(opts.config, opts.previous ? { prioritySet: opts.previous.prioritySet } : {});
     this.prioritySet = this.discovery.prioritySet;
     this.lb = createLoadBalancer(opts.config, this.prioritySet);
+    const od = opts.config.outlier;
+    if (od !== null) {
+      const onEvent = opts.onOutlierEvent ?? undefined;
+      this.outlier = new OutlierDetector(opts.config.name, od, this.prioritySet, outlierStatsFor(opts.stats), onEvent ? { onEvent } : {});
+    } else {
+      this.outlier = null;
+      // A previous version's ejections end with its outlier detection (Envoy builds new hosts).
+      if (opts.previous?.outlier) OutlierDetector.release(this.prioritySet, outlierStatsFor(opts.stats));
+    }
     this.#originalDst = this.discovery instanceof OriginalDstDiscovery ? this.discovery : null;
     const stats = this.stats;
     this.discovery.onResolve = (event) => {
@@ -201,7 +217,17 @@ export class UpstreamCluster {
     const resources = this.resources.default;
     const idleTimeoutMs = cfg.http.idleTimeoutMs || 3_600_000;
     if (protocol === 'http2') {
-      return new H2Pool({ host: host.address, port: host.port, connectTimeoutMs: cfg.connectTimeoutMs, idleTimeoutMs, tls: tlsOptions, events, resources, bind: cfg.upstreamBind });
+      return new H2Pool({
+        host: host.address,
+        port: host.port,
+        connectTimeoutMs: cfg.connectTimeoutMs,
+        idleTimeoutMs,
+        tls: tlsOptions,
+        events,
+        resources,
+        bind: cfg.upstreamBind,
+        maxRequestsPerConnection: cfg.http.maxRequestsPerConnection,
+      });
     }
     return new H1Pool({
       host: host.address,
@@ -247,7 +273,7 @@ export class UpstreamCluster {
   }
 
   adminView(): AdminClusterView {
-    return clusterAdminView(this.config, this.prioritySet, this.addedViaApi);
+    return clusterAdminView(this.config, this.prioritySet, this.addedViaApi, this.outlier);
   }
 
   /**
@@ -257,6 +283,7 @@ export class UpstreamCluster {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.outlier?.close();
     this.discovery.stop();
     this.tls?.close();
     for (const host of [...this.#pools.keys()]) this.#retirePools(host);
@@ -265,6 +292,7 @@ export class UpstreamCluster {
   /** Closes every upstream connection now (process exit). */
   async destroy(): Promise<void> {
     this.#closed = true;
+    this.outlier?.close();
     this.discovery.stop();
     const all: Promise<void>[] = [];
     for (const entry of this.#pools.values()) {
