@@ -43,6 +43,8 @@ describe('Istio task: fault injection on Bookinfo', { concurrency: false }, () =
     await sh.ok(['apply', '-f', 'samples/bookinfo/networking/virtual-service-ratings-test-delay.yaml']);
     let last = { page: '', ms: 0 };
     await eventually('the delay reaches jason', async () => (last = await asJason()).page.includes('Sorry, product reviews are currently unavailable for this book.'), 60_000);
+    last = await asJason();
+    assert.match(last.page, /Sorry, product reviews are currently unavailable for this book\./);
     assert.ok(last.ms >= 5_500 && last.ms < 9_000, `the page took ${last.ms} ms`);
     // Other users are not delayed.
     const started = Date.now();
@@ -54,6 +56,9 @@ describe('Istio task: fault injection on Bookinfo', { concurrency: false }, () =
     await sh.ok(['apply', '-f', 'samples/bookinfo/networking/virtual-service-ratings-test-abort.yaml']);
     let last = { page: '', ms: 0 };
     await eventually('the abort reaches jason', async () => (last = await asJason()).page.includes('Ratings service is currently unavailable'), 30_000);
+    // The request that first saw the abort may have started under the delay; time a fresh one.
+    last = await asJason();
+    assert.match(last.page, /Ratings service is currently unavailable/);
     assert.match(last.page, /reviews-v2/);
     assert.ok(last.ms < 2_000, `the page took ${last.ms} ms`);
   });
