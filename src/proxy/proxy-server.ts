@@ -64,6 +64,7 @@ export class ProxyServer implements AdminSource {
     this.secrets = new SecretStore();
     this.clusterManager = new ClusterManager(this.stats, this.secrets);
     this.clusterManager.onOutlierEvent = (e) => this.#log(formatOutlierEvent(e));
+    this.clusterManager.onNote = (line) => this.#log(`warning: ${line}`);
     this.httpFilters = builtinHttpFilters(this.clusterManager);
     this.listenerManager = new ListenerManager({ clusters: this.clusterManager, secrets: this.secrets, stats: this.stats, routes: this.routes, httpFilters: this.httpFilters }, this.stats, this.#drainTimeMs);
   }

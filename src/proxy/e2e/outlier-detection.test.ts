@@ -5,6 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { DEFAULT_MESH_CONFIG } from '../../model/mesh-config.js';
 import { finishCluster, newDraft } from '../../translate/cluster/cluster-draft.js';
@@ -14,6 +16,7 @@ import type { PolicyView } from '../../translate/cluster/traffic-policy.js';
 import { httpBootstrap, startProxy, startUpstream } from '../testing/proxy-harness.js';
 import type { StartedProxy } from '../testing/proxy-harness.js';
 import { eventually, get, statValue } from './cluster-fixtures.js';
+import { bootstrap, cluster, freePort, listener, tcpProxy } from './protocol-fixtures.js';
 
 const OVERFLOW_BODY = 'upstream connect error or disconnect/reset before headers. reset reason: overflow';
 
@@ -186,4 +189,38 @@ test("Istio's circuit-breaking task: maxConnections 1, http1MaxPendingRequests 1
   // Istio's thresholds are exported with track_remaining.
   assert.equal(await statValue(admin, 'cluster.httpbin.circuit_breakers.default.remaining_pending'), 1);
   assert.equal(await statValue(admin, 'cluster.httpbin.circuit_breakers.default.rq_pending_open'), 0);
+});
+
+test('tcp_proxy: refused connections count as local-origin failures (503s without split); the dead host is ejected', async (t) => {
+  const live = net.createServer((s) => {
+    s.on('error', () => undefined);
+    s.end('live');
+  });
+  await new Promise<void>((r) => live.listen(0, '127.0.0.1', r));
+  const livePort = (live.address() as AddressInfo).port;
+  const deadPort = await freePort(); // nothing listens: ECONNREFUSED
+  const p = await startProxy(
+    bootstrap({
+      listeners: [listener('tcp', [{ filters: [tcpProxy('tcp_od', 'pair')] }])],
+      clusters: [cluster('pair', [livePort, deadPort], { outlier_detection: { consecutive_5xx: 2, interval: '1s', base_ejection_time: '30s', max_ejection_percent: 50 } })],
+    }),
+  );
+  t.after(async () => {
+    await p.close();
+    await new Promise<void>((r) => live.close(() => r()));
+  });
+  const once = (): Promise<string> =>
+    new Promise((resolve) => {
+      const c = net.connect(p.port('tcp'), '127.0.0.1');
+      const chunks: Buffer[] = [];
+      c.on('data', (d: Buffer) => chunks.push(d));
+      c.on('error', () => resolve('error'));
+      c.on('close', () => resolve(Buffer.concat(chunks).toString() || 'closed'));
+    });
+  const answers: string[] = [];
+  for (let i = 0; i < 12; i++) answers.push(await once());
+  // Round robin: the dead host is tried twice (2 consecutive failures), then ejected.
+  assert.equal(answers.filter((a) => a === 'live').length, 10, answers.join(','));
+  assert.equal(await statValue(p.adminPort, 'cluster.pair.outlier_detection.ejections_enforced_consecutive_5xx'), 1);
+  assert.match(await clustersText(p.adminPort), new RegExp(`^pair::127\\.0\\.0\\.1:${deadPort}::health_flags::/failed_outlier_check$`, 'm'));
 });

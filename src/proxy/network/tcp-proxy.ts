@@ -167,6 +167,8 @@ export class TcpProxy implements NetworkFilter {
     upstream.once(tlsOptions ? 'secureConnect' : 'connect', () => {
       clearTimeout(connectTimer);
       connected = true;
+      // Outlier detection (Envoy's tcp_proxy): a connection is the whole transaction here.
+      host.outlier?.putResult('local_origin_connect_success_final');
       stats.cxActive.inc();
       host.activeConnections++;
       const rx = this.#rxBytes;
@@ -177,10 +179,11 @@ export class TcpProxy implements NetworkFilter {
       upstream.pipe(downstream);
       downstream.resume();
     });
-    upstream.on('error', () => {
+    upstream.on('error', (err: NodeJS.ErrnoException) => {
       if (!connected) {
         stats.cxConnectFail.inc();
         host.cxConnectFail++;
+        host.outlier?.putResult(err.code === 'ETIMEDOUT' ? 'local_origin_timeout' : 'local_origin_connect_failed');
       }
       closeBoth();
     });

@@ -44,15 +44,18 @@ const THRESHOLD_FIELDS = [
   'priority', 'max_connections', 'max_pending_requests', 'max_requests', 'max_retries', 'retry_budget', 'track_remaining', 'max_connection_pools',
 ];
 
-export function compileCircuitBreakers(json: unknown, path: string): CircuitBreakers {
+export function compileCircuitBreakers(json: unknown, path: string, notes: string[] = []): CircuitBreakers {
   if (json === undefined) return DEFAULT_CIRCUIT_BREAKERS;
   const msg = readMessage(json, path, ['thresholds', 'per_host_thresholds']);
+  if (optList(msg, 'per_host_thresholds', path).length > 0) notes.push(`${path}.per_host_thresholds: not enforced by tsmesh; ignored`);
   let def: Thresholds | undefined;
   let high: Thresholds | undefined;
   optList(msg, 'thresholds', path).forEach((t, i) => {
     const p = `${path}.thresholds[${i}]`;
     const m = readMessage(t, p, THRESHOLD_FIELDS);
     const priority = optEnum(m, 'priority', p, ['DEFAULT', 'HIGH'] as const) ?? 'DEFAULT';
+    if (priority === 'HIGH') notes.push(`${p}: HIGH priority thresholds are not used: tsmesh routes every request at DEFAULT priority`);
+    if (m['max_connection_pools'] !== undefined) notes.push(`${p}.max_connection_pools: published (cx_pool_open) but not enforced by tsmesh`);
     let retryBudget: Readonly<Record<string, unknown>> | null = null;
     if (m['retry_budget'] !== undefined) {
       const rp = `${p}.retry_budget`;

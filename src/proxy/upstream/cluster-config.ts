@@ -144,7 +144,7 @@ export function compileCluster(json: unknown): ClusterConfig {
     dns: compileDns(msg, notes),
     loadAssignment: compileAssignment(msg, type),
     http: compileUpstreamProtocol(msg, notes),
-    circuitBreakers: compileCircuitBreakers(msg['circuit_breakers'], 'circuit_breakers'),
+    circuitBreakers: compileCircuitBreakers(msg['circuit_breakers'], 'circuit_breakers', notes),
     originalDst: compileOriginalDst(msg),
     tcpKeepalive: compileTcpKeepalive(msg['upstream_connection_options']),
     upstreamBind: compileUpstreamBind(msg['upstream_bind_config']),

@@ -40,6 +40,8 @@ export class ClusterManager {
   onEdsNamesChange: ((names: string[]) => void) | null = null;
   /** Outlier detection decisions of every cluster (the proxy logs them). */
   onOutlierEvent: ((e: OutlierEvent) => void) | null = null;
+  /** What a compiled cluster accepted but does not implement (ClusterConfig.notes), one line each. */
+  onNote: ((line: string) => void) | null = null;
 
   constructor(
     readonly store: StatsStore,
@@ -105,6 +107,7 @@ export class ClusterManager {
           const current = this.#warming.get(name) ?? this.#active.get(name);
           if (current && JSON.stringify(current.json) === JSON.stringify(u.json)) return;
           const config = compileCluster(u.json);
+          for (const note of config.notes) this.onNote?.(`Cluster "${config.name}": ${note}`);
           const tls = at('transport_socket', () => compileTransportSocket(config.transportSocket ?? undefined, 'upstream', this.secrets));
           built.push(
             new UpstreamCluster({

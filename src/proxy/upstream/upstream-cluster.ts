@@ -67,6 +67,8 @@ export class UpstreamCluster {
   readonly outlier: OutlierDetector | null;
   readonly #pools = new Map<Host, HostPools>();
   readonly #originalDst: OriginalDstDiscovery | null;
+  /** start() lifts the ejections a previous version's outlier detection made. */
+  readonly #releaseOutliers: boolean;
   #closed = false;
 
   constructor(opts: UpstreamClusterOptions) {
@@ -82,14 +84,9 @@ export class UpstreamCluster {
     this.prioritySet = this.discovery.prioritySet;
     this.lb = createLoadBalancer(opts.config, this.prioritySet);
     const od = opts.config.outlier;
-    if (od !== null) {
-      const onEvent = opts.onOutlierEvent ?? undefined;
-      this.outlier = new OutlierDetector(opts.config.name, od, this.prioritySet, outlierStatsFor(opts.stats), onEvent ? { onEvent } : {});
-    } else {
-      this.outlier = null;
-      // A previous version's ejections end with its outlier detection (Envoy builds new hosts).
-      if (opts.previous?.outlier) OutlierDetector.release(this.prioritySet, outlierStatsFor(opts.stats));
-    }
+    const onEvent = opts.onOutlierEvent ?? undefined;
+    this.outlier = od === null ? null : new OutlierDetector(opts.config.name, od, this.prioritySet, outlierStatsFor(opts.stats), onEvent ? { onEvent } : {});
+    this.#releaseOutliers = od === null && opts.previous?.outlier != null;
     this.#originalDst = this.discovery instanceof OriginalDstDiscovery ? this.discovery : null;
     const stats = this.stats;
     this.discovery.onResolve = (event) => {
@@ -109,6 +106,9 @@ export class UpstreamCluster {
 
   /** Starts discovery (DNS resolution, EDS watch); `initialized` settles once warm. */
   start(): void {
+    if (this.outlier !== null) this.outlier.start();
+    // A previous version's ejections end with its outlier detection (Envoy builds new hosts).
+    else if (this.#releaseOutliers) OutlierDetector.release(this.prioritySet, outlierStatsFor(this.stats));
     this.discovery.start();
     this.#updateMembershipStats();
   }

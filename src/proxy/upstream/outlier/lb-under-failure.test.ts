@@ -23,7 +23,7 @@ function detectorFor(ps: PrioritySet, json: Record<string, unknown>) {
   const d = new OutlierDetector('c', compileOutlierDetection(json, 'o', [])!, ps, new OutlierStats(new StatsStore().scope('o')), {
     now: () => now,
     setTimer: () => () => undefined,
-  });
+  }).start();
   return {
     /** One 5xx per host index (consecutive_5xx 1 ejects). */
     fail: (...idx: number[]) => idx.forEach((i) => ps.hosts[i]!.outlier!.putHttpResponseCode(503)),

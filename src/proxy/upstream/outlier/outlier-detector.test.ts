@@ -24,7 +24,7 @@ function setup(json: Record<string, unknown>, n = 2, random: () => number = () =
       return () => undefined;
     },
     onEvent: (e) => events.push(e),
-  });
+  }).start();
   const stat = (name: string) => (store.find(`cluster.c.outlier_detection.${name}`) as { value: number } | undefined)?.value ?? 0;
   return {
     ps,
@@ -302,7 +302,7 @@ describe('outlier detection: membership and config versions', () => {
     const s = setup({ consecutive_5xx: 1, max_ejection_percent: 50 });
     s.hosts[0]!.outlier!.putHttpResponseCode(500);
     const stats = new OutlierStats(new StatsStore().scope('x'));
-    const next = new OutlierDetector('c', compileOutlierDetection({ consecutive_5xx: 1, max_ejection_percent: 50 }, 'o', [])!, s.ps, stats, { setTimer: () => () => undefined });
+    const next = new OutlierDetector('c', compileOutlierDetection({ consecutive_5xx: 1, max_ejection_percent: 50 }, 'o', [])!, s.ps, stats, { setTimer: () => () => undefined }).start();
     s.detector.close();
     assert.equal(next.ejectionsActive, 1);
     assert.equal(s.hosts[0]!.outlier!.owner, next);

@@ -71,7 +71,8 @@ export class OutlierDetector implements MonitorOwner {
   readonly #random: () => number;
   readonly #setTimer: (fn: () => void, ms: number) => () => void;
   readonly #onEvent: ((e: OutlierEvent) => void) | undefined;
-  readonly #unsubscribe: () => void;
+  #unsubscribe: () => void = () => undefined;
+  #started = false;
   #cancelTimer: (() => void) | null = null;
   #active = 0;
   #closed = false;
@@ -93,8 +94,20 @@ export class OutlierDetector implements MonitorOwner {
     this.#random = deps.random ?? Math.random;
     this.#setTimer = deps.setTimer ?? defaultTimer;
     this.#onEvent = deps.onEvent;
-    for (const h of prioritySet.hosts) this.#adopt(h);
-    this.#unsubscribe = prioritySet.onChange((change) => {
+  }
+
+  /**
+   * Takes charge of the cluster's hosts (from a previous version's detector too) and starts the
+   * sweep. Separate from the constructor: a cluster built for an update that is then rejected
+   * must not take the hosts from the version still serving.
+   */
+  start(): this {
+    if (this.#started || this.#closed) return this;
+    this.#started = true;
+    this.stats.current = this;
+    const ps = this.prioritySet;
+    for (const h of ps.hosts) this.#adopt(h);
+    this.#unsubscribe = ps.onChange((change) => {
       for (const h of change.added) this.#adopt(h);
       for (const h of change.removed) {
         if (!this.#monitors.delete(h)) continue;
@@ -104,6 +117,7 @@ export class OutlierDetector implements MonitorOwner {
     });
     this.#publishActive();
     this.#arm();
+    return this;
   }
 
   /**
@@ -118,7 +132,10 @@ export class OutlierDetector implements MonitorOwner {
       h.outlier = null;
       if ((h.healthFlags & HealthFlag.FAILED_OUTLIER_CHECK) !== 0) prioritySet.setHealthFlag(h, HealthFlag.FAILED_OUTLIER_CHECK, false);
     }
-    stats?.ejectionsActive.set(0);
+    if (stats !== null) {
+      stats.current = null;
+      stats.ejectionsActive.set(0);
+    }
   }
 
   get ejectionsActive(): number {
@@ -156,7 +173,7 @@ export class OutlierDetector implements MonitorOwner {
   }
 
   #publishActive(): void {
-    this.stats.ejectionsActive.set(this.#active);
+    if (this.stats.current === this) this.stats.ejectionsActive.set(this.#active);
   }
 
   #arm(): void {
@@ -265,7 +282,7 @@ export class OutlierDetector implements MonitorOwner {
     m.lastUnejectionTime = now;
     this.prioritySet.setHealthFlag(m.host, HealthFlag.FAILED_OUTLIER_CHECK, false);
     const out = m.lastEjectionTime === null ? 0 : Math.round(now - m.lastEjectionTime);
-    this.#emit(m, 'uneject', m.lastEjectionTime === null ? null : m.lastEjectionType, 0, `returned to service after ${out} ms ejected`);
+    this.#emit(m, 'uneject', m.lastEjectionType, 0, `returned to service after ${out} ms ejected`);
   }
 
   /** Envoy's processSuccessRateEjections, for external (false) or local-origin (true) results. */

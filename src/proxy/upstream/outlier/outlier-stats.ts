@@ -20,6 +20,11 @@ export class OutlierStats {
   readonly ejectionsConsecutive5xx: Counter;
   readonly ejectionsSuccessRate: Counter;
   readonly byType: Readonly<Record<EjectionType, DetectionCounters>>;
+  /**
+   * The detector of the cluster version in charge (the last started): only it sets
+   * ejections_active, so a superseded version still draining cannot overwrite the gauge.
+   */
+  current: object | null = null;
 
   constructor(scope: StatsScope) {
     const pair = (suffix: string): DetectionCounters => ({

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import type { UpstreamFailure, UpstreamHandler, UpstreamRequest } from '../../../upstream/pool/upstream-request.js';
 import type { UpstreamCluster } from '../../../upstream/upstream-cluster.js';
 import type { Host } from '../../../upstream/host.js';
+import { reportHeaders, reportTrailers } from '../../../upstream/outlier/report-response.js';
 
 /** What an attempt reports to (RouterRequest). */
 export interface AttemptOwner {
@@ -35,6 +36,8 @@ export class RouterAttempt implements UpstreamHandler {
   #perTry: NodeJS.Timeout | null = null;
   #ended = false;
   #timeoutReported = false;
+  /** A gRPC response whose grpc-status (for outlier detection) comes in the trailers. */
+  #outlierAwaitsTrailers = false;
 
   constructor(
     readonly owner: AttemptOwner,
@@ -72,7 +75,8 @@ export class RouterAttempt implements UpstreamHandler {
     if (this.#ended) return false;
     this.gotHeaders = true;
     // Every attempt's status reaches outlier detection, retried ones too (Envoy's onUpstreamHeaders).
-    this.host.outlier?.putHttpResponseCode(status);
+    const outlier = this.host.outlier;
+    if (outlier !== null) this.#outlierAwaitsTrailers = reportHeaders(outlier, status, headers, endStream);
     return this.owner.onAttemptHeaders(this, status, headers, resume, endStream);
   }
 
@@ -83,6 +87,11 @@ export class RouterAttempt implements UpstreamHandler {
 
   onEnd(trailers: Record<string, string | string[]> | null): void {
     if (this.#ended) return;
+    if (this.#outlierAwaitsTrailers) {
+      this.#outlierAwaitsTrailers = false;
+      const outlier = this.host.outlier;
+      if (outlier !== null) reportTrailers(outlier, trailers);
+    }
     this.owner.onAttemptEnd(this, trailers);
   }
 
