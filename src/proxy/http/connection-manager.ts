@@ -1,12 +1,12 @@
 import http from 'node:http';
 import http2 from 'node:http2';
-import { Readable } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import type { HcmConfig } from './connection-manager-config.js';
 import type { HttpFilter } from './http-filter.js';
 import { HttpStream } from './http-stream.js';
 import type { DownstreamRequest, DownstreamResponse, StreamDriver } from './http-stream.js';
 import { newStreamInfo } from './stream-info.js';
+import { streamOfResponse, trackRequest, trackResponse } from './stream-tracking.js';
 import type { HeaderMap } from './header-map.js';
 import { normalizeRequestPath } from './path-normalize.js';
 import { mutateRequestHeaders } from './downstream-headers.js';
@@ -60,48 +60,7 @@ interface ConnectionIdle {
   headerTimer: NodeJS.Timeout | null;
 }
 
-/** The request's stream, on the downstream request object, for pushTracking. */
-const kStream = Symbol('tsmesh.httpStream');
-/**
- * An HTTP/1 response's stream, on the response object, so a codec error mid-body can answer that
- * stream. A property, not a WeakMap: with the WeakMap (a long-lived table holding each request's
- * young response as a key) every request's objects survived young-generation GCs and were
- * promoted, ~3 KB per request measured with --trace-gc, and the resulting old-space collections
- * were the main source of p99 latency.
- */
-const kStreamOfResponse = Symbol('tsmesh.streamOfResponse');
-type TrackedRequest = Readable & { [kStream]?: HttpStream };
-type TrackedResponse = { [kStreamOfResponse]?: HttpStream };
-
 const NO_HEADERS: readonly string[] = [];
-
-/**
- * Installed as the downstream request's `push`: both Node codecs hand every body chunk, and the
- * end of the request (null), to it. Envoy restarts the stream idle timer on request data and
- * disarms request_timeout once the request is complete; this is where both are seen without
- * taking the body away from the router.
- */
-function pushTracking(this: TrackedRequest, chunk: unknown, encoding?: BufferEncoding): boolean {
-  const stream = this[kStream];
-  if (stream !== undefined) {
-    if (chunk === null) {
-      stream.requestComplete = true;
-      if (stream.requestTimer !== null) {
-        clearTimeout(stream.requestTimer);
-        stream.requestTimer = null;
-      }
-      const complete = stream.onRequestComplete;
-      if (complete !== null) {
-        stream.onRequestComplete = null;
-        complete();
-      }
-    } else {
-      stream.info.bytesReceived += (chunk as Buffer).length;
-      stream.idleTimer?.refresh();
-    }
-  }
-  return Readable.prototype.push.call(this, chunk, encoding);
-}
 
 /**
  * Envoy's HTTP connection manager for one filter chain and config version: takes HTTP/1.1 and
@@ -277,7 +236,7 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
     // A pipelined response still being produced goes first (Envoy reads the next request only
     // after answering the current one); then the error reply, then close.
     const inflight = (socket as unknown as { _httpMessage?: http.ServerResponse | null })._httpMessage;
-    const stream = inflight ? (inflight as unknown as TrackedResponse)[kStreamOfResponse] : undefined;
+    const stream = inflight ? streamOfResponse(inflight) : undefined;
     if (inflight && stream && !(stream.req as http.IncomingMessage).complete) {
       // The bad bytes are this request's own body (a bad chunk): Envoy's sendProtocolError on
       // the active stream, a local reply unless the response already started, then close.
@@ -345,8 +304,7 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
     info.requestScheme = conn?.tls ? 'https' : 'http';
     info.requestHeaders = headers;
     const stream = new HttpStream(this, req, res, info);
-    (req as unknown as TrackedRequest)[kStream] = stream;
-    (req as unknown as TrackedRequest).push = pushTracking;
+    trackRequest(req, stream);
     if (conn) {
       info.downstreamDirectRemoteAddress = conn.remoteAddress;
       info.downstreamDirectRemotePort = conn.remotePort;
@@ -361,7 +319,7 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
       }
       stream.connectionIdle = idle;
     }
-    if (!isH2) (res as unknown as TrackedResponse)[kStreamOfResponse] = stream;
+    if (!isH2) trackResponse(res, stream);
     this.stats.rqTotal.inc();
     this.stats.rqActive.inc();
     if (isH2) this.stats.rqHttp2Total.inc();
