@@ -5,10 +5,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually, LabShell } from './lab-shell.js';
+import { processAlive as alive } from '../../src/platform/local/mesh-info.js';
 
 function manifest(sh: LabShell, name: string, text: string): string {
   const file = join(sh.stateDir, '..', name);
@@ -140,5 +141,16 @@ spec:
     assert.equal((await sh.ok(['get', 'pods', '-l', 'app=web', '-o', 'name'])).trim(), pods);
     assert.match(await sh.ok(['get', 'svc', 'good']), /^good +ClusterIP /m);
     await eventually('the web pods run again', async () => (await sh.ok(['get', 'deploy', 'web'])).includes('2/2'));
+  });
+
+  test('uninstall --purge after the mesh was killed also stops the containers it left running', async () => {
+    const runDir = join(sh.stateDir, 'run');
+    const pids = readdirSync(runDir).filter((n) => n.endsWith('.pid')).map((n) => Number(readFileSync(join(runDir, n), 'utf8').trim()));
+    assert.ok(pids.length > 0, 'the mesh runs containers');
+    const info = JSON.parse(readFileSync(join(sh.stateDir, 'mesh.json'), 'utf8')) as { pid: number };
+    process.kill(info.pid, 'SIGKILL');
+    await sleep(300);
+    assert.match(await sh.ok(['uninstall', '--purge']), /Uninstall complete/);
+    await eventually('every container process is gone', async () => pids.every((pid) => !alive(pid)), 10_000);
   });
 });

@@ -11,6 +11,7 @@ import { HELP_FLAG, STATE_DIR_FLAG, stateDirFrom } from '../local/mesh-flags.js'
 import { MeshClient } from '../../platform/local/api/api-client.js';
 import { LocalMesh } from '../../platform/local/local-mesh.js';
 import { processAlive, readMeshInfo } from '../../platform/local/mesh-info.js';
+import { killOrphans } from '../../platform/local/workloads/container-process.js';
 
 const FLAGS: readonly FlagSpec[] = [
   { name: 'purge', kind: 'boolean', help: 'Also delete the state directory: every applied resource and log' },
@@ -29,7 +30,7 @@ export const uninstallCommand: Command = {
     }
     const state = stateDirFrom(values);
     const info = await readMeshInfo(state);
-    if (info === undefined && !values['purge']) throw new CliError(`error: no mesh is running with state directory ${state.root}`);
+    if (info === undefined && !values['purge'] && killOrphans(state.run) === 0) throw new CliError(`error: no mesh is running with state directory ${state.root}`);
     if (info !== undefined) {
       const client = await MeshClient.connect(state);
       await client.call('shutdown').catch(() => undefined);
@@ -40,6 +41,9 @@ export const uninstallCommand: Command = {
         process.stderr.write(`warning: the mesh (pid ${info.pid}) did not stop within 30 s and was killed\n`);
       }
     }
+    // Containers a killed mesh left behind (their pid files) go too, or --purge would orphan them.
+    const orphans = killOrphans(state.run);
+    if (orphans > 0) process.stderr.write(`stopped ${orphans} container process(es) a killed mesh left running\n`);
     if (values['purge']) await LocalMesh.purge(state);
     process.stdout.write(`✔ Uninstall complete${values['purge'] ? ` (removed ${state.root})` : ''}\n`);
     return 0;
