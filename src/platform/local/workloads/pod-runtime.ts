@@ -72,7 +72,8 @@ export class PodRuntime {
     const key = podKey(pod);
     if (this.#pods.has(key)) return;
     const previous = this.#indexOf((pod.status as PodStatus | undefined)?.podIP ?? '');
-    const index = restarting && previous !== undefined ? previous : this.#allocate();
+    const index = restarting && previous !== undefined && this.#stillFree(previous) ? previous : this.#allocate();
+    if (previous !== undefined && index !== previous) this.#pool.release(previous);
     const spec = (pod.spec ?? { containers: [] }) as PodSpec;
     const meshed = isInjected(pod) && spec.containers.some((c) => c.name === PROXY_CONTAINER);
     const entry: PodEntry = { index, runner: undefined, netns: undefined, starting: Promise.resolve() };
@@ -108,6 +109,17 @@ export class PodRuntime {
 
   #indexOf(podIP: string): number | undefined {
     return this.#o.netns !== undefined ? this.#o.netns.indexOf(podIP) : indexOf(POD_PREFIX, podIP);
+  }
+
+  /**
+   * Whether a restarted pod can have its old address back: while this mesh was down another mesh
+   * on the machine may have taken it (rootless addresses are shared loopback space).
+   */
+  #stillFree(index: number): boolean {
+    if (this.#o.netns !== undefined) return true;
+    const busy = listeningAddresses();
+    const podIP = addressAt(POD_PREFIX, index);
+    return !busy.has(podIP) && !busy.has(appAddressFor(podIP));
   }
 
   /** A new pod's address: free in this mesh, and neither it nor its app address served by another mesh. */
