@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatProblem, type Problem } from '../api/problems/problem.js';
@@ -251,3 +251,14 @@ test('close() stops watching: no scan runs and no timer is left behind', () =>
     },
     { debounceMs: 10, rescanIntervalMs: 20 },
   ));
+
+test('a file rewritten with the same size and given back its old modification time is still read again (its change time moved)', () =>
+  withSource(async ({ dir, store, source, write }) => {
+    await write('a.yaml', vs('reviews', 'aaaaa'));
+    await source.sync();
+    const { mtime } = await stat(join(dir, 'a.yaml'));
+    await write('a.yaml', vs('reviews', 'bbbbb'));
+    await utimes(join(dir, 'a.yaml'), mtime, mtime);
+    await source.sync();
+    assert.deepEqual(hostsOf(store.get(key('reviews'))), ['bbbbb']);
+  }));

@@ -1,4 +1,5 @@
 // `tsmesh discovery --config-dir DIR`: keeps a store equal to the YAML files in a directory, as they change.
+import { statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ingestYaml } from '../api/ingest.js';
@@ -22,6 +23,10 @@ export interface ConfigDirSourceOptions {
   readonly registry?: KindRegistry;
   /** Namespace for namespaced resources that name none. Default `default`, as kubectl. */
   readonly defaultNamespace?: string;
+  /**
+   * Quiet time after a file event before the rescan; default 20 ms. A save is a few events
+   * within a millisecond or two, and the discovery server debounces pushes (100 ms) anyway.
+   */
   readonly debounceMs?: number;
   readonly rescanIntervalMs?: number;
 }
@@ -36,10 +41,14 @@ interface Contribution {
 interface FileEntry {
   /** undefined when the file could not be read. */
   readonly text: string | undefined;
+  /** The file's identity and times when it was read: an unchanged file is not read again. */
+  readonly stamp?: string;
   /** What this file contributes, in document order: what loads now, plus last good versions of what does not. */
   readonly contributions: ReadonlyMap<string, Contribution>;
   readonly problems: readonly Problem[];
 }
+
+const FILE_EVENT_DEBOUNCE_MS = 20;
 
 const CONFIG_FILE = /\.(ya?ml|json)$/;
 
@@ -80,7 +89,7 @@ export class ConfigDirSource {
     const watcherOptions = { dir: options.dir, onChange: async () => void (await this.sync()), onError };
     this.#watcher = new DirWatcher({
       ...watcherOptions,
-      ...(options.debounceMs === undefined ? {} : { debounceMs: options.debounceMs }),
+      debounceMs: options.debounceMs ?? FILE_EVENT_DEBOUNCE_MS,
       ...(options.rescanIntervalMs === undefined ? {} : { rescanIntervalMs: options.rescanIntervalMs }),
     });
   }
@@ -163,6 +172,10 @@ export class ConfigDirSource {
 
   async #loadFile(name: string, previous: FileEntry | undefined): Promise<FileEntry> {
     const path = join(this.#options.dir, name);
+    // A rescan reads only what changed (inode, size, modification and change times): with
+    // thousands of files, reading them all at every event would cost more than the change.
+    const stamp = fileStamp(path);
+    if (previous?.stamp !== undefined && previous.stamp === stamp) return previous;
     let text: string;
     try {
       text = await readFile(path, 'utf8');
@@ -170,7 +183,7 @@ export class ConfigDirSource {
       const kept = previous?.contributions ?? new Map<string, Contribution>();
       return { text: undefined, contributions: kept, problems: [problem(ConfigMessages.UnreadableConfigFile, [(err as Error).message], { file: path })] };
     }
-    if (previous !== undefined && previous.text === text) return previous;
+    if (previous !== undefined && previous.text === text) return stamp === undefined ? previous : { ...previous, stamp };
     const ingested = await ingestYaml(text, {
       file: path,
       registry: this.#registry,
@@ -205,7 +218,7 @@ export class ConfigDirSource {
     for (const item of ingested.rejected) found.add(refId(this.#contribution(item).key));
     const unattributed = ingested.problems.some((p) => p.severity === 'Error' && (p.resource === undefined || !found.has(refId(p.resource))));
     if (unattributed) for (const id of previous?.contributions.keys() ?? []) if (!rejected.has(id)) keep(id, undefined);
-    return { text, contributions, problems };
+    return { text, contributions, problems, ...(stamp === undefined ? {} : { stamp }) };
   }
 
   /** A loaded document as a store key and resource, its namespace defaulted and scope normalised as the store will. */
@@ -237,4 +250,17 @@ export class ConfigDirSource {
 /** Problems name resources by kind, namespace and name (no group): compare on that. */
 function refId(ref: { kind: string; namespace?: string; name: string }): string {
   return `${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
+}
+
+/**
+ * What identifies one version of a file without reading it; undefined when it cannot be stat'ed.
+ * Synchronous: a stat is microseconds, and thousands of them awaited one by one would take longer.
+ */
+function fileStamp(path: string): string | undefined {
+  try {
+    const st = statSync(path, { bigint: true });
+    return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  } catch {
+    return undefined;
+  }
 }

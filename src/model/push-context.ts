@@ -43,6 +43,8 @@ export class PushContext {
   readonly referenceGrants: readonly ReferenceGrant[];
   /** Every other resource by kind (EnvoyFilter, PeerAuthentication, Telemetry, ConfigMap …). */
   readonly others: ReadonlyMap<string, readonly Resource[]>;
+  /** Every endpoint of every service, in registry order. */
+  readonly endpoints: readonly Endpoint[];
 
   readonly #serviceByHost = new Map<string, Service>();
   readonly #endpoints = new Map<string, Endpoint[]>();
@@ -55,6 +57,7 @@ export class PushContext {
     // squatting" on a Service's name), then the oldest wins, as in Istio's initServiceRegistry.
     const byPrecedence = [...this.services].sort((a, b) => kubeFirst(a, b) || compareByCreation(a, b));
     for (const s of byPrecedence) if (!this.#serviceByHost.has(s.hostname)) this.#serviceByHost.set(s.hostname, s);
+    this.endpoints = input.endpoints;
     for (const e of input.endpoints) {
       const key = endpointKey(e.hostname, e.servicePort);
       let list = this.#endpoints.get(key);
@@ -151,8 +154,7 @@ export class PushContext {
     for (const ns of new Set(namespaces)) {
       let best: DestinationRule | undefined;
       let bestHost = '';
-      for (const dr of this.destinationRules) {
-        if (dr.metadata.namespace !== ns) continue;
+      for (const dr of this.#destinationRulesIn(ns)) {
         const exportTo = dr.spec.exportTo !== undefined && dr.spec.exportTo.length > 0 ? dr.spec.exportTo : this.mesh.defaultDestinationRuleExportTo;
         if (!this.#exported(exportTo, ns, proxyNamespace)) continue;
         const drHost = resolveShortName(dr.spec.host ?? '', ns, this.mesh.domainSuffix);
@@ -165,6 +167,22 @@ export class PushContext {
       if (best !== undefined) return best;
     }
     return undefined;
+  }
+
+  #drsByNamespace: Map<string, DestinationRule[]> | undefined;
+
+  /** The DestinationRules of one namespace, oldest first (indexed on first use). */
+  #destinationRulesIn(namespace: string): readonly DestinationRule[] {
+    if (this.#drsByNamespace === undefined) {
+      this.#drsByNamespace = new Map();
+      for (const dr of this.destinationRules) {
+        const ns = dr.metadata.namespace ?? '';
+        let list = this.#drsByNamespace.get(ns);
+        if (list === undefined) this.#drsByNamespace.set(ns, (list = []));
+        list.push(dr);
+      }
+    }
+    return this.#drsByNamespace.get(namespace) ?? [];
   }
 
   /** Istio Gateways whose selector matches a router proxy's labels (any namespace, as PILOT_SCOPE_GATEWAY_TO_NAMESPACE=false). */

@@ -1,39 +1,62 @@
 /**
  * Everything one proxy is sent (Istio's per-proxy LDS/RDS/CDS/EDS generators together): the
  * listeners, the route configurations those listeners ask RDS for, the clusters, the
- * endpoints of the clusters that use EDS, and the gateway certificates the listeners name (SDS). Pure and deterministic: resources sorted by name.
+ * endpoints of the clusters that use EDS, and the gateway certificates the listeners name (SDS).
+ * Pure and deterministic: resources sorted by name.
+ *
+ * Outbound clusters, route configurations and endpoints are built once per proxy class and
+ * snapshot and shared (class-share.ts); listeners and inbound clusters are the proxy's own.
  */
-import type { EndpointGenerator, ProxyGenerator, ProxyResources } from './generated.js';
+import type { EndpointGenerator, EnvoyJson, ProxyGenerator, ProxyResources } from './generated.js';
 import { sortByName } from './generated.js';
-import { buildClusters, edsClusterNames } from './cluster/build-clusters.js';
+import { classShare } from './class-share.js';
+import { buildClusters, edsClusterNames, uniqueByName } from './cluster/build-clusters.js';
+import { buildOutboundClusters } from './cluster/outbound-clusters.js';
 import { buildEndpoints } from './endpoint/build-endpoints.js';
 import { buildListeners, referencedRouteNames } from './listener/build-listeners.js';
 import { buildRoutes } from './route/build-routes.js';
 import { buildSecrets, referencedSecretNames } from './secret/build-secrets.js';
-import { servicesInScope } from './sidecar-scope.js';
 import { generateProxylessGrpcResources, isProxylessGrpc } from './listener/grpc-proxyless.js';
+import { parseSubsetKey } from './names.js';
 
 export const generateProxyResources: ProxyGenerator = (proxy, push): ProxyResources => {
   // Proxyless gRPC clients (node metadata GENERATOR: grpc) get Istio's grpcgen output instead.
   if (isProxylessGrpc(proxy)) return generateProxylessGrpcResources(proxy, push);
-  const { listeners } = buildListeners(proxy, push, servicesInScope(proxy, push));
-  const routes = buildRoutes(proxy, push, referencedRouteNames(listeners));
-  const clusters = buildClusters(proxy, push);
-  const endpoints = buildEndpoints(proxy, push, edsClusterNames(clusters));
+  const share = classShare(proxy, push);
+  const { listeners } = buildListeners(proxy, push, share.services);
+  const routes = referencedRouteNames(listeners).map((name) => share.route(name, () => buildRoutes(proxy, push, [name])[0]!));
+  const outbound = share.outboundClusters(() => uniqueByName(sortByName(buildOutboundClusters(proxy, push, share.services))));
+  const clusters = buildClusters(proxy, push, outbound);
+  const edsNames = edsClusterNames(clusters);
+  // A sidecar's own clusters (inbound, passthrough) are not EDS: its EDS clusters are its class's.
+  const endpoints = sameNames(edsNames, edsClusterNames(outbound)) ? share.classEndpoints(() => buildEndpoints(proxy, push, edsNames)) : buildEndpoints(proxy, push, edsNames);
   return {
     listeners: sortByName([...listeners]),
-    routes: sortByName([...routes]),
-    clusters: sortByName([...clusters]),
-    endpoints: sortByName([...endpoints]),
+    routes: sortByName(routes),
+    clusters,
+    endpoints,
     secrets: buildSecrets(proxy, push, referencedSecretNames(listeners)),
   };
 };
 
-/** The endpoints part of generateProxyResources alone, for endpoints-only pushes. */
-export const generateProxyEndpoints: EndpointGenerator = (proxy, push, previous) => {
+/**
+ * The endpoints part of generateProxyResources alone, for endpoints-only pushes. With the
+ * hostnames whose endpoints moved, the proxy's other assignments are carried over as they are.
+ */
+export const generateProxyEndpoints: EndpointGenerator = (proxy, push, previous, changedHosts) => {
   if (isProxylessGrpc(proxy)) return undefined;
-  return sortByName([...buildEndpoints(proxy, push, edsClusterNames(previous.clusters))]);
+  if (changedHosts === undefined) return buildEndpoints(proxy, push, edsClusterNames(previous.clusters));
+  const changed = new Set(changedHosts);
+  return classShare(proxy, push).carriedEndpoints(previous.endpoints, () => {
+    const had = new Map(previous.endpoints.map((e) => [String(e.cluster_name), e]));
+    const reuse = (name: string): EnvoyJson | undefined => (changed.has(parseSubsetKey(name)?.hostname ?? name) ? undefined : had.get(name));
+    return buildEndpoints(proxy, push, edsClusterNames(previous.clusters), reuse);
+  });
 };
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((n, i) => n === b[i]);
+}
 
 /** Both generators, as the discovery server takes them: `new DiscoveryServer({ ...MESH_GENERATORS })`. */
 export const MESH_GENERATORS = { generator: generateProxyResources, endpointGenerator: generateProxyEndpoints } as const;

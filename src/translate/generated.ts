@@ -26,8 +26,10 @@ export type ProxyGenerator = (proxy: Proxy, push: PushContext) => ProxyResources
  * An endpoints-only push's generator (Istio's EDS generator on its own): the endpoints of the EDS
  * clusters the proxy was last given, from the new snapshot; undefined when this proxy needs a
  * full generation instead. Clusters, listeners and routes cannot change when only endpoints did.
+ * `changedHosts`, when known, are the only service hostnames whose endpoints moved since
+ * `previous` was generated: the other assignments may be carried over.
  */
-export type EndpointGenerator = (proxy: Proxy, push: PushContext, previous: ProxyResources) => readonly EnvoyJson[] | undefined;
+export type EndpointGenerator = (proxy: Proxy, push: PushContext, previous: ProxyResources, changedHosts?: readonly string[]) => readonly EnvoyJson[] | undefined;
 
 export function sortByName<T extends EnvoyJson>(resources: T[]): T[] {
   const key = (r: EnvoyJson): string => String(r.name ?? r.cluster_name ?? '');

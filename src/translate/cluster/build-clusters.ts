@@ -19,22 +19,38 @@ import { buildInboundClusters } from './inbound-clusters.js';
 import { buildOutboundClusters } from './outbound-clusters.js';
 import { buildBlackHoleCluster, buildInboundPassthroughCluster, buildPassthroughCluster } from './special-clusters.js';
 
-export function buildClusters(proxy: Proxy, push: PushContext): EnvoyJson[] {
-  const clusters = buildOutboundClusters(proxy, push, servicesInScope(proxy, push));
-  clusters.push(buildBlackHoleCluster(push.mesh));
+/**
+ * `outbound`: the proxy's outbound clusters when already built, sorted and unique by name
+ * (shared by its class, class-share.ts): only the proxy's own few clusters are sorted then.
+ */
+export function buildClusters(proxy: Proxy, push: PushContext, outbound?: readonly EnvoyJson[]): EnvoyJson[] {
+  const own = [buildBlackHoleCluster(push.mesh)];
   if (proxy.type === 'sidecar') {
-    clusters.push(buildPassthroughCluster(push.mesh));
-    clusters.push(...buildInboundClusters(proxy, push));
-    clusters.push(buildInboundPassthroughCluster(push.mesh));
+    own.push(buildPassthroughCluster(push.mesh));
+    own.push(...buildInboundClusters(proxy, push));
+    own.push(buildInboundPassthroughCluster(push.mesh));
   }
-  const seen = new Set<string>();
-  const unique = clusters.filter((c) => {
+  if (outbound === undefined) return uniqueByName(sortByName([...buildOutboundClusters(proxy, push, servicesInScope(proxy, push)), ...own]));
+  return mergeByName(outbound, uniqueByName(sortByName(own)));
+}
+
+/** Sorted `clusters` without the later ones of a name (the first cluster of a name wins, as normalizeClusters). */
+export function uniqueByName(sorted: EnvoyJson[]): EnvoyJson[] {
+  return sorted.filter((c, i) => i === 0 || c.name !== sorted[i - 1]!.name);
+}
+
+/** Two sorted, unique lists as one; on a name in both, `first`'s cluster wins. */
+function mergeByName(first: readonly EnvoyJson[], second: readonly EnvoyJson[]): EnvoyJson[] {
+  const out: EnvoyJson[] = [];
+  let j = 0;
+  for (const c of first) {
     const name = String(c.name);
-    if (seen.has(name)) return false;
-    seen.add(name);
-    return true;
-  });
-  return sortByName(unique);
+    while (j < second.length && String(second[j]!.name) < name) out.push(second[j++]!);
+    if (j < second.length && second[j]!.name === c.name) j++;
+    out.push(c);
+  }
+  while (j < second.length) out.push(second[j++]!);
+  return out;
 }
 
 /** The names of the EDS clusters among `clusters`: what the proxy will ask EDS for. */

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeJson } from '../../xds/proto/proto-json.js';
 import { buildClusters } from './build-clusters.js';
-import { serviceTargets } from './inbound-clusters.js';
+import { serviceTargets } from '../service-targets.js';
 import { ABSENT, assertFields, byName, pushFrom, sidecarProxy } from './test-fixtures.js';
 
 const MAX = 4294967295;

@@ -7,11 +7,12 @@
  * inboundConnectionPool / per-ingress connectionPool.
  */
 import type { Sidecar } from '../../model/config-types.js';
-import { selectorMatches } from '../../model/labels.js';
 import { parseProtocol } from '../../model/protocol.js';
 import type { Proxy } from '../../model/proxy.js';
 import type { PushContext } from '../../model/push-context.js';
-import type { Endpoint, Service, ServicePort } from '../../model/service.js';
+import type { ServicePort } from '../../model/service.js';
+import { serviceTargets } from '../service-targets.js';
+import type { ServiceTarget } from '../service-targets.js';
 import type { EnvoyJson } from '../generated.js';
 import { inboundClusterName } from '../names.js';
 import { appAddress } from '../listener/interception.js';
@@ -26,50 +27,6 @@ import { portLevelPolicy } from './traffic-policy.js';
 export const LOCALHOST = '127.0.0.1';
 /** Istio's maxSecondsValue: inbound ORIGINAL_DST hosts are never cleaned up. */
 const NEVER = '9223372035s';
-
-/** One service port served by this proxy's workload, Istio's ServiceTarget. */
-export interface ServiceTarget {
-  readonly service: Service;
-  readonly port: ServicePort;
-  /** The port the application listens on. */
-  readonly targetPort: number;
-}
-
-/**
- * An endpoint is this proxy's workload when both name a workload and the names (and namespace)
- * agree — on the local platform every workload shares 127.0.0.1, so addresses alone cannot tell
- * them apart — else when its address is one of the proxy's.
- */
-function isOwnEndpoint(e: Endpoint, proxy: Proxy): boolean {
-  if (e.workloadName !== undefined && proxy.workloadName !== undefined) {
-    return e.workloadName === proxy.workloadName && e.namespace === proxy.namespace;
-  }
-  return proxy.ipAddresses.includes(e.address);
-}
-
-/**
- * The service ports this workload serves: those whose endpoints are this workload, else (no
- * endpoint known yet) those of services in its namespace whose selector matches its labels, at
- * the Service's numeric targetPort (else the port: Kubernetes' default).
- */
-export function serviceTargets(proxy: Proxy, push: PushContext): ServiceTarget[] {
-  const out: ServiceTarget[] = [];
-  for (const service of push.services) {
-    for (const port of service.ports) {
-      if (port.protocol === 'UDP') continue;
-      const own = push.endpointsOf(service.hostname, port.port, service.namespace).filter((e) => isOwnEndpoint(e, proxy));
-      if (own.length > 0) {
-        for (const p of new Set(own.map((e) => e.port))) out.push({ service, port, targetPort: p });
-        continue;
-      }
-      const selector = service.selector;
-      if (selector !== undefined && Object.keys(selector).length > 0 && service.namespace === proxy.namespace && selectorMatches(selector, proxy.labels)) {
-        out.push({ service, port, targetPort: port.targetPort ?? port.port });
-      }
-    }
-  }
-  return out;
-}
 
 function inboundContext(push: PushContext, proxy: Proxy): TrafficPolicyContext {
   return {

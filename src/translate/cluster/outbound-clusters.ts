@@ -10,6 +10,8 @@ import type { Service, ServicePort } from '../../model/service.js';
 import { groupByLocality, selectEndpoints } from '../endpoint/locality-endpoints.js';
 import type { EnvoyJson } from '../generated.js';
 import { outboundClusterName } from '../names.js';
+import { perServiceMemo } from '../per-service-memo.js';
+import { proxyAttributesKey } from '../proxy-class.js';
 import type { TrafficPolicyContext } from './apply-traffic-policy.js';
 import { applyTrafficPolicy, maybeApplyEdsConfig } from './apply-traffic-policy.js';
 import { buildBaseCluster, discoveryType } from './base-cluster.js';
@@ -20,14 +22,22 @@ import { mergeSubsetPolicy, portLevelPolicy } from './traffic-policy.js';
 
 type SubsetSpec = NonNullable<DestinationRule['spec']['subsets']>[number];
 
+/** A service's clusters are built once per snapshot for every proxy that resolves the same rule (per-service-memo.ts). */
 export function buildOutboundClusters(proxy: Proxy, push: PushContext, services: readonly Service[]): EnvoyJson[] {
   const out: EnvoyJson[] = [];
+  const attributes = `clusters\n${proxyAttributesKey(proxy, push)}`;
   for (const service of services) {
     const dr = push.destinationRuleFor(proxy.namespace, service.hostname);
-    for (const port of service.ports) {
-      if (port.protocol === 'UDP') continue; // Envoy proxies no UDP
-      out.push(...servicePortClusters(proxy, push, service, port, dr));
-    }
+    out.push(...perServiceMemo(push, service, dr, attributes, () => serviceClusters(proxy, push, service, dr)));
+  }
+  return out;
+}
+
+function serviceClusters(proxy: Proxy, push: PushContext, service: Service, dr: DestinationRule | undefined): EnvoyJson[] {
+  const out: EnvoyJson[] = [];
+  for (const port of service.ports) {
+    if (port.protocol === 'UDP') continue; // Envoy proxies no UDP
+    out.push(...servicePortClusters(proxy, push, service, port, dr));
   }
   return out;
 }

@@ -10,26 +10,39 @@
  */
 import type { Proxy } from '../../model/proxy.js';
 import type { PushContext } from '../../model/push-context.js';
-import type { Service } from '../../model/service.js';
+import type { DestinationRule } from '../../model/config-types.js';
+import type { Service, ServicePort } from '../../model/service.js';
+import { perServiceMemo } from '../per-service-memo.js';
+import { proxyAttributesKey } from '../proxy-class.js';
 import { effectivePolicy, findSubset } from '../cluster/traffic-policy.js';
 import type { EnvoyJson } from '../generated.js';
-import { sortByName } from '../generated.js';
 import { parseSubsetKey } from '../names.js';
-import { servicesInScope } from '../sidecar-scope.js';
+import { classShare } from '../class-share.js';
 import { groupByLocality, selectEndpoints } from './locality-endpoints.js';
 import { applyLocalityLbSetting, effectiveLocalityLbSetting } from './locality-lb.js';
 
-export function buildEndpoints(proxy: Proxy, push: PushContext, clusterNames: readonly string[]): EnvoyJson[] {
-  const scope = new Map(servicesInScope(proxy, push).map((s) => [s.hostname, s]));
-  const unique = [...new Set(clusterNames)];
-  return sortByName(unique.map((name) => loadAssignment(name, proxy, push, scope)));
+/**
+ * Assignments are built once per proxy class and snapshot (class-share.ts): every proxy of the
+ * class gets the same objects. `reuse`, for an endpoints-only push, answers the assignments that
+ * cannot have changed (their service's endpoints did not move) from what the proxy has already.
+ */
+export function buildEndpoints(proxy: Proxy, push: PushContext, clusterNames: readonly string[], reuse?: (name: string) => EnvoyJson | undefined): EnvoyJson[] {
+  const share = classShare(proxy, push);
+  const attributes = `endpoints\n${proxyAttributesKey(proxy, push)}`;
+  const unique = isSortedUnique(clusterNames) ? clusterNames : [...new Set(clusterNames)].sort();
+  return unique.map((name) => reuse?.(name) ?? share.endpoint(name, () => loadAssignment(name, proxy, push, share.servicesByHost, attributes)));
+}
+
+function isSortedUnique(names: readonly string[]): boolean {
+  for (let i = 1; i < names.length; i++) if (!(names[i - 1]! < names[i]!)) return false;
+  return true;
 }
 
 function emptyAssignment(name: string): EnvoyJson {
   return { cluster_name: name, endpoints: [] };
 }
 
-function loadAssignment(name: string, proxy: Proxy, push: PushContext, scope: ReadonlyMap<string, Service>): EnvoyJson {
+function loadAssignment(name: string, proxy: Proxy, push: PushContext, scope: ReadonlyMap<string, Service>, attributes: string): EnvoyJson {
   const key = parseSubsetKey(name);
   if (key === null || key.direction !== 'outbound') return emptyAssignment(name);
   const service = scope.get(key.hostname);
@@ -38,40 +51,22 @@ function loadAssignment(name: string, proxy: Proxy, push: PushContext, scope: Re
   const port = service.ports.find((p) => p.port === key.port);
   if (port === undefined) return emptyAssignment(name);
 
-  const memo = assignmentsOf(push);
-  const memoKey = `${proxy.namespace}\n${name}`;
-  const known = memo.get(memoKey);
-  if (known !== undefined) return known;
-
   const dr = push.destinationRuleFor(proxy.namespace, service.hostname);
+  return perServiceMemo(push, service, dr, `${attributes}\n${name}`, () => serviceLoadAssignment(name, key.subset, proxy, push, service, port, dr));
+}
+
+function serviceLoadAssignment(name: string, subsetName: string, proxy: Proxy, push: PushContext, service: Service, port: ServicePort, dr: DestinationRule | undefined): EnvoyJson {
   // An unknown subset name selects no labels (every endpoint), as istiod's getSubSetLabels.
-  const subset = findSubset(dr?.spec, key.subset);
+  const subset = findSubset(dr?.spec, subsetName);
   const endpoints = selectEndpoints(push.endpointsOf(service.hostname, port.port, service.namespace), { subsetLabels: subset?.labels, requireIp: true });
   let groups = groupByLocality(endpoints);
   if (groups.length === 0) return emptyAssignment(name);
 
-  const policy = effectivePolicy(dr?.spec, port.port, key.subset);
+  const policy = effectivePolicy(dr?.spec, port.port, subsetName);
   const setting = effectiveLocalityLbSetting(policy?.loadBalancer?.localityLbSetting);
   if (setting !== undefined) {
     // Failover needs outlier detection, or Envoy would never see a priority fail.
     groups = applyLocalityLbSetting(groups, proxy.locality, proxy.labels, setting, policy?.outlierDetection !== undefined);
   }
-  const assignment = { cluster_name: name, endpoints: groups.map((g) => g.json) };
-  // Without locality LB, an assignment depends only on the snapshot, the cluster and the proxy's
-  // namespace (its DestinationRule): every proxy of the namespace shares it.
-  if (setting === undefined) memo.set(memoKey, assignment);
-  return assignment;
-}
-
-/**
- * Assignments already built from one snapshot, by proxy namespace and cluster name: an
- * endpoints push to N proxies builds each assignment once instead of N times (Istio's EDS cache).
- * Keyed by the snapshot, which is immutable, so an entry never goes stale and goes with it.
- */
-const ASSIGNMENTS = new WeakMap<PushContext, Map<string, EnvoyJson>>();
-
-function assignmentsOf(push: PushContext): Map<string, EnvoyJson> {
-  let memo = ASSIGNMENTS.get(push);
-  if (memo === undefined) ASSIGNMENTS.set(push, (memo = new Map()));
-  return memo;
+  return { cluster_name: name, endpoints: groups.map((g) => g.json) };
 }

@@ -12,9 +12,8 @@ import { isHttpProtocol, parseProtocol } from '../../model/protocol.js';
 import type { Protocol } from '../../model/protocol.js';
 import type { Proxy } from '../../model/proxy.js';
 import type { PushContext } from '../../model/push-context.js';
-import { selectorMatches } from '../../model/labels.js';
-import type { Endpoint, Service } from '../../model/service.js';
 import { inboundClusterName } from '../names.js';
+import { serviceTargets } from '../service-targets.js';
 import { appAddress, canBindPort, interceptionMode, podBindAddress, wildcardAndLocalhost } from './interception.js';
 
 export interface InboundChainConfig {
@@ -41,13 +40,13 @@ export function buildInboundChainConfigs(proxy: Proxy, push: PushContext): Inbou
       // own (TSMESH_APP_ADDRESS) gets what such ingress listeners would give it, one per target port.
       if (appAddress(proxy) === undefined) return [];
       const bind = podBindAddress(proxy);
-      for (const cc of serviceTargets(proxy, push)) {
+      for (const cc of serviceTargetChains(proxy, push)) {
         if (byPort.has(cc.targetPort) || !canBindPort(proxy, true, cc.targetPort)) continue;
         byPort.set(cc.targetPort, { ...cc, bind, bindToPort: true });
       }
       return [...byPort.values()].sort((a, b) => a.targetPort - b.targetPort);
     }
-    for (const cc of serviceTargets(proxy, push)) if (!byPort.has(cc.targetPort)) byPort.set(cc.targetPort, cc);
+    for (const cc of serviceTargetChains(proxy, push)) if (!byPort.has(cc.targetPort)) byPort.set(cc.targetPort, cc);
   } else {
     const sidecar = push.sidecarFor(proxy)!;
     for (const i of ingress) {
@@ -69,53 +68,18 @@ export function buildInboundChainConfigs(proxy: Proxy, push: PushContext): Inbou
   return [...byPort.values()].sort((a, b) => a.targetPort - b.targetPort);
 }
 
-/** The proxy's service targets, oldest service first (the first one wins a port, as in Istio). */
-function serviceTargets(proxy: Proxy, push: PushContext): InboundChainConfig[] {
+/** The proxy's service targets (service-targets.ts) as inbound chains. */
+function serviceTargetChains(proxy: Proxy, push: PushContext): InboundChainConfig[] {
   const wildcard = wildcardAndLocalhost(proxy).wildcard;
-  const services = [...push.services].sort(
-    (a, b) => cmp(a.creationTimestamp ?? '', b.creationTimestamp ?? '') || cmp(a.hostname, b.hostname) || cmp(a.namespace, b.namespace),
-  );
-  const out: InboundChainConfig[] = [];
-  for (const service of services) {
-    const selected = selects(service, proxy);
-    for (const port of service.ports) {
-      if (port.protocol === 'UDP') continue;
-      const targets = new Set<number>();
-      for (const e of push.endpointsOf(service.hostname, port.port)) if (isOwnEndpoint(e, proxy)) targets.add(e.port);
-      // Selected but not an endpoint yet (not Ready): the Service's numeric targetPort, as Istio's
-      // service targets for a pod come from the Service spec, not from its readiness.
-      if (targets.size === 0 && selected) targets.add(port.targetPort ?? port.port);
-      for (const targetPort of [...targets].sort((a, b) => a - b)) {
-        out.push({
-          hostname: service.hostname,
-          servicePort: port.port,
-          targetPort,
-          protocol: port.protocol,
-          clusterName: inboundClusterName(targetPort),
-          bind: wildcard,
-          bindToPort: false,
-        });
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * The endpoint is this proxy's workload: by workload name and namespace when both are known (on
- * the local platform every workload shares 127.0.0.1), else by address. The same rule as the
- * inbound clusters (cluster/inbound-clusters.ts), so chains and clusters name the same ports.
- */
-function isOwnEndpoint(e: Endpoint, proxy: Proxy): boolean {
-  if (e.workloadName !== undefined && proxy.workloadName !== undefined) return e.workloadName === proxy.workloadName && e.namespace === proxy.namespace;
-  return proxy.ipAddresses.includes(e.address);
-}
-
-/** A Kubernetes Service (or ServiceEntry workloadSelector) selects pods of its own namespace; an empty selector selects none. */
-function selects(service: Service, proxy: Proxy): boolean {
-  const selector = service.selector;
-  if (selector === undefined || Object.keys(selector).length === 0) return false;
-  return service.namespace === proxy.namespace && selectorMatches(selector, proxy.labels);
+  return serviceTargets(proxy, push).map(({ service, port, targetPort }) => ({
+    hostname: service.hostname,
+    servicePort: port.port,
+    targetPort,
+    protocol: port.protocol,
+    clusterName: inboundClusterName(targetPort),
+    bind: wildcard,
+    bindToPort: false,
+  }));
 }
 
 /** Istio's getSidecarInboundBindIPs: the proxy's first global unicast address, else the wildcard. */
@@ -128,8 +92,4 @@ function inboundBindAddress(proxy: Proxy): string {
 export function inboundListenerProtocol(cc: InboundChainConfig): 'HTTP' | 'TCP' | 'AUTO' {
   if (isHttpProtocol(cc.protocol)) return 'HTTP';
   return cc.protocol === 'UNSUPPORTED' ? 'AUTO' : 'TCP';
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

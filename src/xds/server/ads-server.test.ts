@@ -246,6 +246,65 @@ test('an endpoint-only push regenerates endpoints alone, for the clusters the pr
   assert.equal(gen.calls, 2);
 });
 
+test('a push of EDS or RDS carries only the resources that changed; CDS and LDS always come complete', async () => {
+  const { server, gen, client } = await setup('v1');
+  const names = ['outbound|80||a.default.svc.cluster.local', 'outbound|80||b.default.svc.cluster.local'];
+  const c = client();
+  c.send({ node: testNode('app-1'), type_url: CLUSTER_TYPE_URL });
+  c.ack(await c.next());
+  c.send({ type_url: ENDPOINT_TYPE_URL, resource_names: names });
+  assert.deepEqual((await c.next(ENDPOINT_TYPE_URL)).names, names, 'a (re)subscription is answered with every name');
+  c.send({ type_url: ROUTE_TYPE_URL, resource_names: ['80', '8080'] });
+  c.ack(await c.next(ROUTE_TYPE_URL), ['80', '8080']);
+  const con = only(server);
+
+  gen.set({
+    clusters: [edsCluster(names[0]!), edsCluster(names[1]!), edsCluster('outbound|80||c.default.svc.cluster.local')],
+    endpoints: [assignment(names[0]!, [8001]), assignment(names[1]!, [8009])],
+    routes: [routeTo('80', names[0]!), routeTo('8080', names[0]!)],
+  });
+  server.setPushContext(pushContext('v2'));
+  await server.pushConnection(con, { full: true });
+  const cds = await c.next();
+  assert.equal(cds.typeUrl, CLUSTER_TYPE_URL);
+  assert.equal(cds.names.length, 3, 'CDS: the whole set');
+  const eds = await c.next();
+  assert.equal(eds.typeUrl, ENDPOINT_TYPE_URL);
+  assert.deepEqual(eds.names, [names[1]], 'EDS: only the assignment that changed');
+  const rds = await c.next();
+  assert.equal(rds.typeUrl, ROUTE_TYPE_URL);
+  assert.deepEqual(rds.names, ['8080'], 'RDS: only the route configuration that changed');
+  assert.deepEqual(await c.quiet(50), []);
+  // What the proxy has is still every name (proxy-status and config dumps read it).
+  assert.deepEqual(con.sent.get(ENDPOINT_TYPE_URL)?.resources.map((r) => r.name), names);
+});
+
+test('an endpoint-only push tells the endpoint generator every host that moved since the proxy was last generated', async () => {
+  const told: (readonly string[] | undefined)[] = [];
+  const endpointGenerator: EndpointGenerator = (_proxy, _push, previous, changedHosts) => {
+    told.push(changedHosts);
+    return previous.endpoints;
+  };
+  const { server, client } = await setup('v1', endpointGenerator);
+  const c = client();
+  c.send({ node: testNode('app-1'), type_url: CLUSTER_TYPE_URL });
+  c.ack(await c.next());
+  c.send({ type_url: ENDPOINT_TYPE_URL, resource_names: ['outbound|80||a.default.svc.cluster.local'] });
+  c.ack(await c.next(), ['outbound|80||a.default.svc.cluster.local']);
+  const con = only(server);
+  // The proxy watches nothing of b: skipped, so its resources stay those of v1.
+  server.setPushContext(pushContext('v2'), { full: false, endpointsOnlyFor: ['b.default.svc.cluster.local'] });
+  await server.pushConnection(con, { full: false, endpointsOnlyFor: ['b.default.svc.cluster.local'] });
+  server.setPushContext(pushContext('v3'), { full: false, endpointsOnlyFor: ['a.default.svc.cluster.local'] });
+  await server.pushConnection(con, { full: false, endpointsOnlyFor: ['a.default.svc.cluster.local'] });
+  assert.deepEqual(told, [['b.default.svc.cluster.local', 'a.default.svc.cluster.local']], 'b moved too since v1: its assignments cannot be carried over');
+  // After a full change in between, nothing is known to be unchanged.
+  server.setPushContext(pushContext('v4'), { full: true });
+  server.setPushContext(pushContext('v5'), { full: false, endpointsOnlyFor: ['a.default.svc.cluster.local'] });
+  await server.pushConnection(con, { full: false, endpointsOnlyFor: ['a.default.svc.cluster.local'] });
+  assert.deepEqual(told.at(-1), undefined);
+});
+
 test('the generator runs once per connection per PushContext', async () => {
   const { server, gen, client } = await setup();
   const c = client();

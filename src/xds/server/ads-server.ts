@@ -20,10 +20,14 @@ import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
 import { Connection } from './connection.js';
 import type { SentResource } from './connection.js';
+import { Fingerprints } from './fingerprints.js';
 import { proxyDisplayId, proxyFromNode } from './proxy-from-node.js';
 import { placeholderFor, RESOURCE_TYPES, resourceName, resourceType } from './resource-types.js';
 import type { ResourceType } from './resource-types.js';
 import { applyRequest, classifyRequest } from './watched-resource.js';
+
+/** How many snapshots back an endpoints-only regeneration can tell what changed. */
+const HISTORY_LENGTH = 32;
 
 /** What changed, Istio's PushRequest reduced to what SotW needs. */
 export interface PushChange {
@@ -60,10 +64,16 @@ export class AdsServer {
   /** Every accepted stream, identified or not, so stop() can end them all. */
   readonly #streams = new Set<Connection>();
   /**
-   * Packed resources of the current PushContext by type and canonical JSON: proxies that get the
+   * Packed resources of the current PushContext by type and fingerprint: proxies that get the
    * same resource share one encoding (the proto conversion is the costly part of a push).
    */
-  #anyCache = new Map<string, AnyMessage>();
+  #anyCache = new Map<string, Map<string, AnyMessage>>();
+  readonly #fingerprints = new Fingerprints();
+  /**
+   * The latest snapshots, oldest first, each with the change that led to it: which hostnames an
+   * endpoints-only regeneration must rebuild for a proxy last generated from an older one.
+   */
+  #history: { readonly push: PushContext; readonly change: PushChange }[] = [];
 
   constructor(options: AdsServerOptions) {
     this.#generator = options.generator;
@@ -93,9 +103,16 @@ export class AdsServer {
     return this.#push;
   }
 
-  /** Makes `push` current; connections get it with their next push or request. */
-  setPushContext(push: PushContext): void {
-    if (push !== this.#push) this.#anyCache = new Map();
+  /**
+   * Makes `push` current; connections get it with their next push or request. `change` is what
+   * changed since the previous one (a full change when not given).
+   */
+  setPushContext(push: PushContext, change: PushChange = { full: true }): void {
+    if (push === this.#push) return;
+    this.#anyCache = new Map();
+    this.#fingerprints.rotate();
+    this.#history.push({ push, change });
+    if (this.#history.length > HISTORY_LENGTH) this.#history.shift();
     this.#push = push;
   }
 
@@ -205,13 +222,28 @@ export class AdsServer {
     const previous = con.generated;
     if (push === undefined || con.proxy === undefined || previous === undefined || con.generatedFrom === push || this.#endpointGenerator === undefined) return;
     try {
-      const endpoints = this.#endpointGenerator(con.proxy, push, previous);
+      const endpoints = this.#endpointGenerator(con.proxy, push, previous, this.#endpointHostsChangedSince(con.generatedFrom));
       if (endpoints === undefined) return;
       con.generated = { ...previous, endpoints };
       con.generatedFrom = push;
     } catch (err) {
       this.#log(`ADS: generating endpoints for ${con.id} failed: ${(err as Error).stack ?? String(err)}`);
     }
+  }
+
+  /**
+   * The hostnames whose endpoints moved between `from` and the current snapshot; undefined when
+   * that is not known to be endpoints alone (a full change in between, or `from` too old).
+   */
+  #endpointHostsChangedSince(from: PushContext | undefined): string[] | undefined {
+    const i = this.#history.findIndex((h) => h.push === from);
+    if (i < 0) return undefined;
+    const hosts = new Set<string>();
+    for (const { change } of this.#history.slice(i + 1)) {
+      if (change.full || change.endpointsOnlyFor === undefined) return undefined;
+      for (const h of change.endpointsOnlyFor) hosts.add(h);
+    }
+    return [...hosts];
   }
 
   /** con's resources from the current PushContext, generated once per PushContext. */
@@ -232,30 +264,44 @@ export class AdsServer {
   /**
    * Sends `type` to `con`: the whole set for wildcard types, the names asked for otherwise (with
    * Istio's empty placeholders for unknown EDS/RDS names). Unless `force`, nothing is sent when
-   * every resource equals what was last sent. Returns the write, or undefined when nothing was sent.
+   * every resource equals what was last sent, and of the types a proxy names what it wants of
+   * (EDS, RDS, SDS) only the resources that changed are: in the state-of-the-world protocol only
+   * listeners and clusters must come complete, and a resource left out is kept, not deleted.
+   * Returns the write, or undefined when nothing was sent.
    */
   #sendType(con: Connection, type: ResourceType, resources: ProxyResources, force: boolean): Promise<void> | undefined {
     const wr = con.watched.get(type.typeUrl);
     if (wr === undefined || con.closed) return undefined;
     const selected = select(type, resources[type.field], wr.names);
     const last = con.sent.get(type.typeUrl);
-    const previous = new Map((last?.resources ?? []).map((r) => [r.name, r]));
-    let changed = force || last === undefined || last.resources.length !== selected.length;
+    const lastSent = last?.resources ?? [];
+    let lastByName: Map<string, SentResource> | undefined;
+    // Both lists are in name order, so what was sent at the same position is usually the one.
+    const previousOf = (name: string, i: number): SentResource | undefined => {
+      if (lastSent[i]?.name === name) return lastSent[i];
+      lastByName ??= new Map(lastSent.map((r) => [r.name, r]));
+      return lastByName.get(name);
+    };
+    const complete = force || type.wildcard || last === undefined;
+    let changed = complete && (force || last === undefined || lastSent.length !== selected.length);
     const out: SentResource[] = [];
+    const send: SentResource[] = [];
     try {
       for (const json of selected) {
         const name = resourceName(json);
-        const key = fingerprint(json);
-        const prev = previous.get(name);
-        if (prev !== undefined && prev.key === key) {
+        const prev = previousOf(name, out.length);
+        // The very object last sent cannot have changed (generators never mutate what they
+        // return); an equal one has the same interned fingerprint.
+        if (prev !== undefined && (prev.json === json || prev.key === this.#fingerprints.of(json))) {
           out.push(prev);
+          if (complete) send.push(prev);
           continue;
         }
+        const key = this.#fingerprints.of(json);
         changed = true;
-        const cacheKey = `${type.typeUrl}\n${key}`;
-        let any = this.#anyCache.get(cacheKey);
-        if (any === undefined) this.#anyCache.set(cacheKey, (any = encodeAny({ '@type': type.typeUrl, ...json } as never)));
-        out.push({ name, json, key, any });
+        const sent = { name, json, key, any: this.#encoded(type, key, json) };
+        out.push(sent);
+        send.push(sent);
       }
     } catch (err) {
       // Invalid output from the generator: keep the proxy on its last config rather than delete it.
@@ -270,7 +316,7 @@ export class AdsServer {
     wr.nonceSent = nonce;
     wr.versionSent = version;
     wr.lastSendTime = now;
-    const buf = encodeResponse({ version_info: version, resources: out.map((r) => r.any), type_url: type.typeUrl, nonce });
+    const buf = encodeResponse({ version_info: version, resources: send.map((r) => r.any), type_url: type.typeUrl, nonce });
     return new Promise<void>((resolve) => {
       try {
         con.call.write(buf, () => resolve());
@@ -278,6 +324,15 @@ export class AdsServer {
         resolve();
       }
     });
+  }
+
+  /** `json` packed as an Any, once per snapshot for every proxy it goes to. */
+  #encoded(type: ResourceType, key: string, json: EnvoyJson): AnyMessage {
+    let byKey = this.#anyCache.get(type.typeUrl);
+    if (byKey === undefined) this.#anyCache.set(type.typeUrl, (byKey = new Map()));
+    let any = byKey.get(key);
+    if (any === undefined) byKey.set(key, (any = encodeAny({ '@type': type.typeUrl, ...json } as never)));
+    return any;
   }
 
   #fail(con: Connection, code: grpc.status, details: string): void {
@@ -288,15 +343,24 @@ export class AdsServer {
 }
 
 /** A type's resources for one subscription (names are kept in the order the proxy asked). */
-function select(type: ResourceType, all: readonly EnvoyJson[], names: readonly string[]): EnvoyJson[] {
-  if (type.wildcard) return [...all];
-  const byName = new Map(all.map((r) => [resourceName(r), r]));
+function select(type: ResourceType, all: readonly EnvoyJson[], names: readonly string[]): readonly EnvoyJson[] {
+  if (type.wildcard) return all;
+  const byName = byNameOf(all);
   const out: EnvoyJson[] = [];
   for (const name of names) {
     const r = byName.get(name) ?? placeholderFor(type, name);
     if (r !== undefined) out.push(r);
   }
   return out;
+}
+
+/** Proxies of one class share their resource lists: each is indexed by name once. */
+const BY_NAME = new WeakMap<readonly EnvoyJson[], ReadonlyMap<string, EnvoyJson>>();
+
+function byNameOf(all: readonly EnvoyJson[]): ReadonlyMap<string, EnvoyJson> {
+  let byName = BY_NAME.get(all);
+  if (byName === undefined) BY_NAME.set(all, (byName = new Map(all.map((r) => [resourceName(r), r]))));
+  return byName;
 }
 
 /** Whether any cluster `con` watches endpoints of belongs to one of `hostnames` (`outbound|80|v1|HOST`, or a cluster named HOST). */
@@ -308,17 +372,4 @@ function watchesAnyHost(con: Connection, hostnames: readonly string[]): boolean 
     const parts = n.split('|');
     return hosts.has(parts.length === 4 ? parts[3]! : n);
   });
-}
-
-/**
- * A resource's fingerprint for "changed since last sent": its JSON (generators build objects in a
- * fixed key order). Generators share resource objects between proxies (endpoints of one snapshot),
- * so each object is serialized once, not once per proxy.
- */
-const FINGERPRINTS = new WeakMap<object, string>();
-
-function fingerprint(json: EnvoyJson): string {
-  let key = FINGERPRINTS.get(json);
-  if (key === undefined) FINGERPRINTS.set(json, (key = JSON.stringify(json)));
-  return key;
 }

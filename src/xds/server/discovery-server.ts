@@ -145,7 +145,7 @@ export class DiscoveryServer implements DebugSource {
   }
 
   #pushAll(push: PushContext, change: PushChange): void {
-    this.ads.setPushContext(push);
+    this.ads.setPushContext(push, change);
     for (const con of this.ads.connections) this.#queue.enqueue(con, change);
   }
 }

@@ -1,0 +1,74 @@
+/**
+ * What generation shares between the proxies of one class (proxy-class.ts) within one snapshot:
+ * the services in their scope, their outbound clusters, route configurations by name and load
+ * assignments by cluster name. The first proxy of a class builds an entry, the others reuse the
+ * very same objects, which is also what lets the ADS server fingerprint and encode each resource
+ * once per snapshot instead of once per proxy.
+ *
+ * Keyed by the snapshot, which is immutable: an entry never goes stale and is dropped with it.
+ */
+import type { Proxy } from '../model/proxy.js';
+import type { PushContext } from '../model/push-context.js';
+import type { Service } from '../model/service.js';
+import type { EnvoyJson } from './generated.js';
+import { outboundClassKey } from './proxy-class.js';
+import { servicesInScope } from './sidecar-scope.js';
+
+export class ClassShare {
+  readonly key: string;
+  /** The services in the class's Sidecar scope, in order (sidecar-scope.ts). */
+  readonly services: readonly Service[];
+  /** The same by hostname. */
+  readonly servicesByHost: ReadonlyMap<string, Service>;
+  readonly routes = new Map<string, EnvoyJson>();
+  readonly endpoints = new Map<string, EnvoyJson>();
+  #outboundClusters: readonly EnvoyJson[] | undefined;
+  #classEndpoints: readonly EnvoyJson[] | undefined;
+  /** Endpoints-only regenerations by the endpoints they started from. */
+  readonly #carried = new WeakMap<readonly EnvoyJson[], readonly EnvoyJson[]>();
+
+  constructor(key: string, services: readonly Service[]) {
+    this.key = key;
+    this.services = services;
+    this.servicesByHost = new Map(services.map((s) => [s.hostname, s]));
+  }
+
+  outboundClusters(build: () => readonly EnvoyJson[]): readonly EnvoyJson[] {
+    return (this.#outboundClusters ??= build());
+  }
+
+  /** The assignments of the class's outbound EDS clusters: one list for every proxy whose EDS clusters are just those. */
+  classEndpoints(build: () => readonly EnvoyJson[]): readonly EnvoyJson[] {
+    return (this.#classEndpoints ??= build());
+  }
+
+  /** An endpoints-only regeneration from `previous`, once for every proxy of the class that had the same list. */
+  carriedEndpoints(previous: readonly EnvoyJson[], build: () => readonly EnvoyJson[]): readonly EnvoyJson[] {
+    let list = this.#carried.get(previous);
+    if (list === undefined) this.#carried.set(previous, (list = build()));
+    return list;
+  }
+
+  route(name: string, build: () => EnvoyJson): EnvoyJson {
+    let r = this.routes.get(name);
+    if (r === undefined) this.routes.set(name, (r = build()));
+    return r;
+  }
+
+  endpoint(clusterName: string, build: () => EnvoyJson): EnvoyJson {
+    let e = this.endpoints.get(clusterName);
+    if (e === undefined) this.endpoints.set(clusterName, (e = build()));
+    return e;
+  }
+}
+
+const SHARES = new WeakMap<PushContext, Map<string, ClassShare>>();
+
+export function classShare(proxy: Proxy, push: PushContext): ClassShare {
+  let byKey = SHARES.get(push);
+  if (byKey === undefined) SHARES.set(push, (byKey = new Map()));
+  const key = outboundClassKey(proxy, push);
+  let share = byKey.get(key);
+  if (share === undefined) byKey.set(key, (share = new ClassShare(key, servicesInScope(proxy, push))));
+  return share;
+}
