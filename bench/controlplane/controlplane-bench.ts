@@ -2,7 +2,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { flagHelp, parseFlags, type FlagSpec } from '../../src/cli/flags.js';
-import { PROXY_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { cpuSeconds, RssSampler } from '../lib/proc-stats.js';
 import { repoRoot } from '../lib/paths.js';
 import { ProcessGroup, type RunningProcess } from '../lib/processes.js';
@@ -19,7 +18,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'sidecar-proxies', kind: 'number', help: 'proxies connected for the with-Sidecar bytes figure (default 20: bytes per proxy do not depend on the count)' },
   { name: 'quiet-ms', kind: 'number', help: 'a push is over once no proxy received anything for this long (default 1000)' },
   { name: 'timeout', kind: 'number', help: 'seconds a phase may take before it is reported as timed out (default 120)' },
-  { name: 'cp-node-flags', kind: 'string', help: 'V8 flags for the control plane, space-separated (default: the installed tsmesh\'s, --optimize-for-size --max-semi-space-size=1; "" for none)' },
+  { name: 'cp-node-flags', kind: 'string', help: 'V8 flags for the control plane, space-separated (default none, as the installed tsmesh; e.g. "--optimize-for-size --max-semi-space-size=1" for the proxy\'s)' },
   { name: 'cpu-prof', kind: 'string', help: 'run the control plane with --cpu-prof, writing .cpuprofile files to this directory' },
   { name: 'tsmesh-bin', kind: 'string', help: 'the tsmesh entry point to run (default bin/tsmesh.js of this checkout)' },
   { name: 'json', kind: 'string', help: 'also write every figure to this JSON file' },
@@ -70,7 +69,7 @@ export async function benchControlPlane(argv: string[]): Promise<number> {
     group,
     tsmeshBin: resolve((v['tsmesh-bin'] as string | undefined) ?? join(repoRoot, 'bin', 'tsmesh.js')),
     cpuProf,
-    nodeFlags: v['cp-node-flags'] === undefined ? PROXY_NODE_FLAGS : (v['cp-node-flags'] as string).split(/\s+/).filter((f) => f !== ''),
+    nodeFlags: v['cp-node-flags'] === undefined ? [] : (v['cp-node-flags'] as string).split(/\s+/).filter((f) => f !== ''),
     quietMs: num('quiet-ms', 1000),
     timeoutMs: num('timeout', 120) * 1000,
   };

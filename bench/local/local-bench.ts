@@ -4,7 +4,6 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { flagHelp, parseFlags, type FlagSpec } from '../../src/cli/flags.js';
-import { PROXY_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { GatewayProbe } from '../../src/cli/demo/gateway-probe.js';
 import { repoRoot } from '../lib/paths.js';
 import { RunningProcess } from '../lib/processes.js';
@@ -15,7 +14,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'requests', kind: 'number', help: 'requests through the gateway before the second RSS reading, half with "user: debug" (default 200)' },
   { name: 'settle', kind: 'number', help: 'seconds to wait after the demo is serving before the first RSS reading (default 3)' },
   { name: 'timeout', kind: 'number', help: 'seconds the demo may take to route its first request (default 120)' },
-  { name: 'node-flags', kind: 'string', help: 'V8 flags for the tsmesh process, space-separated (default: the installed tsmesh\'s, --optimize-for-size --max-semi-space-size=1; "" for none)' },
+  { name: 'node-flags', kind: 'string', help: 'V8 flags for the tsmesh process, space-separated (default none, as the installed tsmesh; its proxies get PROXY_NODE_FLAGS regardless)' },
   { name: 'tsmesh-bin', kind: 'string', help: 'the tsmesh entry point to run (default bin/tsmesh.js of this checkout)' },
   { name: 'shared-only', kind: 'boolean', help: 'measure only the default (pods in one shared pod host process), not also a process per container' },
   { name: 'json', kind: 'string', help: 'also write every figure to this JSON file' },
@@ -49,7 +48,7 @@ export async function benchLocal(argv: string[]): Promise<number> {
   const num = (name: string, fallback: number): number => (v[name] as number | undefined) ?? fallback;
   const requests = num('requests', 200);
   const timeoutS = num('timeout', 120);
-  const nodeFlags = v['node-flags'] === undefined ? PROXY_NODE_FLAGS : (v['node-flags'] as string).split(/\s+/).filter((f) => f !== '');
+  const nodeFlags = v['node-flags'] === undefined ? [] : (v['node-flags'] as string).split(/\s+/).filter((f) => f !== '');
   const bin = resolve((v['tsmesh-bin'] as string | undefined) ?? join(repoRoot, 'bin', 'tsmesh.js'));
   const modes = v['shared-only'] ? [false] : [false, true];
   const report: LocalReport = {
