@@ -149,6 +149,16 @@ export class PushContext {
    * before wildcard), then the oldest.
    */
   destinationRuleFor(proxyNamespace: string, hostname: string): DestinationRule | undefined {
+    const key = `${proxyNamespace}\n${hostname}`;
+    if (this.#drFor.has(key)) return this.#drFor.get(key);
+    const dr = this.#findDestinationRule(proxyNamespace, hostname);
+    this.#drFor.set(key, dr);
+    return dr;
+  }
+
+  readonly #drFor = new Map<string, DestinationRule | undefined>();
+
+  #findDestinationRule(proxyNamespace: string, hostname: string): DestinationRule | undefined {
     const service = this.serviceForHostname(hostname);
     const namespaces = [proxyNamespace, service?.namespace, this.mesh.rootNamespace].filter((n): n is string => n !== undefined);
     for (const ns of new Set(namespaces)) {

@@ -25,6 +25,7 @@ export class ClassShare {
   #outboundClusters: readonly EnvoyJson[] | undefined;
   #classEndpoints: readonly EnvoyJson[] | undefined;
   /** Endpoints-only regenerations by the endpoints they started from. */
+  readonly #memo = new Map<string, unknown>();
   readonly #carried = new WeakMap<readonly EnvoyJson[], readonly EnvoyJson[]>();
 
   constructor(key: string, services: readonly Service[]) {
@@ -47,6 +48,14 @@ export class ClassShare {
     let list = this.#carried.get(previous);
     if (list === undefined) this.#carried.set(previous, (list = build()));
     return list;
+  }
+
+  /** Anything else the class's proxies share when they agree on `key`. */
+  memo<T>(key: string, build: () => T): T {
+    if (this.#memo.has(key)) return this.#memo.get(key) as T;
+    const value = build();
+    this.#memo.set(key, value);
+    return value;
   }
 
   route(name: string, build: () => EnvoyJson): EnvoyJson {

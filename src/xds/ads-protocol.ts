@@ -50,9 +50,57 @@ export function decodeRequest(buf: Buffer): DiscoveryRequestJson {
   return decodeJson(REQUEST, buf) as DiscoveryRequestJson;
 }
 
+/**
+ * Encoded by hand rather than by protobufjs: a response to each of hundreds of proxies repeats the
+ * same packed resources, so each resource's field bytes are made once (ANY_FIELDS) and a
+ * response is one copy of them behind its three string fields.
+ */
 export function encodeResponse(resp: DiscoveryResponseWire): Buffer {
-  const type = lookupType(RESPONSE);
-  return Buffer.from(type.encode(resp).finish());
+  const parts: Buffer[] = [];
+  stringField(parts, 1, resp.version_info);
+  for (const any of resp.resources) parts.push(anyField(any));
+  stringField(parts, 4, resp.type_url);
+  stringField(parts, 5, resp.nonce);
+  return Buffer.concat(parts);
+}
+
+/** Field 2 (resources) of a DiscoveryResponse for one Any, by the Any it was made from. */
+const ANY_FIELDS = new WeakMap<AnyMessage, Buffer>();
+
+function anyField(any: AnyMessage): Buffer {
+  let field = ANY_FIELDS.get(any);
+  if (field === undefined) {
+    const inner: Buffer[] = [];
+    stringField(inner, 1, any.type_url);
+    bytesField(inner, 2, any.value);
+    const body = Buffer.concat(inner);
+    field = Buffer.concat([lengthDelimitedKey(2, body.length), body]);
+    ANY_FIELDS.set(any, field);
+  }
+  return field;
+}
+
+function stringField(parts: Buffer[], field: number, value: string): void {
+  if (value === '') return; // proto3: the default is not sent
+  const bytes = Buffer.from(value, 'utf8');
+  parts.push(lengthDelimitedKey(field, bytes.length), bytes);
+}
+
+function bytesField(parts: Buffer[], field: number, value: Uint8Array): void {
+  if (value.length === 0) return;
+  parts.push(lengthDelimitedKey(field, value.length), Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+}
+
+/** The key (field number, wire type 2) and length varint of a length-delimited field. */
+function lengthDelimitedKey(field: number, length: number): Buffer {
+  const out: number[] = [(field << 3) | 2];
+  let n = length;
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return Buffer.from(out);
 }
 
 export function decodeResponse(buf: Buffer): DiscoveryResponseWire {

@@ -16,6 +16,8 @@ import { buildHttpProxyListener } from './http-proxy.js';
 import { buildInboundListeners } from './inbound.js';
 import { buildSidecarOutboundListeners } from './outbound.js';
 import { buildVirtualOutboundListener } from './virtual-outbound.js';
+import { isUnprivileged, outboundBinding, wildcardAndLocalhost } from './interception.js';
+import { classShare } from '../class-share.js';
 
 export interface BuiltListeners {
   readonly listeners: EnvoyJson[];
@@ -49,11 +51,24 @@ export function buildListeners(proxy: Proxy, push: PushContext, services: readon
   for (const l of inbound) claim(l);
   const listeners: EnvoyJson[] = [];
   if (httpProxy !== null && claim(httpProxy)) listeners.push(httpProxy);
-  listeners.unshift(...buildSidecarOutboundListeners(proxy, push, services).filter(claim));
+  listeners.unshift(...sharedOutboundListeners(proxy, push, services).filter(claim));
   const virtualOutbound = buildVirtualOutboundListener(proxy, push);
   if (virtualOutbound !== null) listeners.push(virtualOutbound);
   listeners.push(...inbound);
   return { listeners, gatewayConflicts: [], skippedGatewayServers: [] };
+}
+
+/**
+ * Outbound listeners depend on the proxy only through its class (class-share.ts), how it binds
+ * and — with headless TCP services, whose listeners skip the proxy's own address — its address:
+ * proxies that agree on those share one list.
+ */
+function sharedOutboundListeners(proxy: Proxy, push: PushContext, services: readonly Service[]): readonly EnvoyJson[] {
+  const share = classShare(proxy, push);
+  if (share.services !== services) return buildSidecarOutboundListeners(proxy, push, services);
+  const headless = share.memo('has-headless', () => services.some((s) => s.resolution === 'Passthrough' && s.addresses.length === 0));
+  const key = JSON.stringify(['outbound-listeners', outboundBinding(proxy, push), wildcardAndLocalhost(proxy).wildcard, isUnprivileged(proxy), headless ? (proxy.ipAddresses[0] ?? null) : null]);
+  return share.memo(key, () => buildSidecarOutboundListeners(proxy, push, services));
 }
 
 function addressKey(l: EnvoyJson): string {

@@ -21,6 +21,7 @@ import type { Clock } from './clock.js';
 import { Connection } from './connection.js';
 import type { SentResource } from './connection.js';
 import { Fingerprints } from './fingerprints.js';
+import { SendBudget } from './send-budget.js';
 import { proxyDisplayId, proxyFromNode } from './proxy-from-node.js';
 import { placeholderFor, RESOURCE_TYPES, resourceName, resourceType } from './resource-types.js';
 import type { ResourceType } from './resource-types.js';
@@ -46,7 +47,11 @@ export interface AdsServerOptions {
   readonly clock?: Clock;
   /** Connection, NACK and error lines; dropped by default. */
   readonly log?: (line: string) => void;
+  /** Response bytes handed to gRPC and not yet written, at most (send-budget.ts); 32 MiB by default. */
+  readonly sendBudgetBytes?: number;
 }
+
+const DEFAULT_SEND_BUDGET_BYTES = 32 * 1024 * 1024;
 
 export class AdsServer {
   /** Identified connections (first request processed), in connection order. */
@@ -69,17 +74,22 @@ export class AdsServer {
    */
   #anyCache = new Map<string, Map<string, AnyMessage>>();
   readonly #fingerprints = new Fingerprints();
+  readonly #budget: SendBudget;
   /**
-   * The latest snapshots, oldest first, each with the change that led to it: which hostnames an
-   * endpoints-only regeneration must rebuild for a proxy last generated from an older one.
+   * The changes that led to the latest snapshots, oldest first, by snapshot sequence number: which
+   * hostnames an endpoints-only regeneration must rebuild for a proxy last generated from an older
+   * one. Numbers, not the snapshots themselves, so that old snapshots are not kept alive.
    */
-  #history: { readonly push: PushContext; readonly change: PushChange }[] = [];
+  #history: { readonly seq: number; readonly change: PushChange }[] = [];
+  readonly #pushSeq = new WeakMap<PushContext, number>();
+  #lastSeq = 0;
 
   constructor(options: AdsServerOptions) {
     this.#generator = options.generator;
     this.#endpointGenerator = options.endpointGenerator;
     this.#clock = options.clock ?? systemClock;
     this.#log = options.log ?? (() => undefined);
+    this.#budget = new SendBudget(options.sendBudgetBytes ?? DEFAULT_SEND_BUDGET_BYTES);
   }
 
   /** Binds `host:port` (0: any free port) and resolves with the bound port. */
@@ -111,7 +121,8 @@ export class AdsServer {
     if (push === this.#push) return;
     this.#anyCache = new Map();
     this.#fingerprints.rotate();
-    this.#history.push({ push, change });
+    this.#pushSeq.set(push, ++this.#lastSeq);
+    this.#history.push({ seq: this.#lastSeq, change });
     if (this.#history.length > HISTORY_LENGTH) this.#history.shift();
     this.#push = push;
   }
@@ -236,7 +247,8 @@ export class AdsServer {
    * that is not known to be endpoints alone (a full change in between, or `from` too old).
    */
   #endpointHostsChangedSince(from: PushContext | undefined): string[] | undefined {
-    const i = this.#history.findIndex((h) => h.push === from);
+    const seq = from === undefined ? undefined : this.#pushSeq.get(from);
+    const i = this.#history.findIndex((h) => h.seq === seq);
     if (i < 0) return undefined;
     const hosts = new Set<string>();
     for (const { change } of this.#history.slice(i + 1)) {
@@ -316,13 +328,24 @@ export class AdsServer {
     wr.nonceSent = nonce;
     wr.versionSent = version;
     wr.lastSendTime = now;
-    const buf = encodeResponse({ version_info: version, resources: send.map((r) => r.any), type_url: type.typeUrl, nonce });
+    const packed = send.map((r) => r.any);
+    const size = packed.reduce((n, a) => n + a.value.length + a.type_url.length + 8, 64);
     return new Promise<void>((resolve) => {
-      try {
-        con.call.write(buf, () => resolve());
-      } catch {
-        resolve();
-      }
+      this.#budget.submit({
+        size,
+        start: (done) => {
+          const finish = (): void => {
+            done();
+            resolve();
+          };
+          if (con.closed) return finish();
+          try {
+            con.call.write(encodeResponse({ version_info: version, resources: packed, type_url: type.typeUrl, nonce }), finish);
+          } catch {
+            finish();
+          }
+        },
+      });
     });
   }
 
