@@ -12,6 +12,7 @@ import { buildRoutes } from './route/build-routes.js';
 import { buildSecrets, referencedSecretNames } from './secret/build-secrets.js';
 import { servicesInScope } from './sidecar-scope.js';
 import { generateProxylessGrpcResources, isProxylessGrpc } from './listener/grpc-proxyless.js';
+import { applyEnvoyFilters } from './envoyfilter/apply-envoy-filters.js';
 
 export const generateProxyResources: ProxyGenerator = (proxy, push): ProxyResources => {
   // Proxyless gRPC clients (node metadata GENERATOR: grpc) get Istio's grpcgen output instead.
@@ -20,13 +21,16 @@ export const generateProxyResources: ProxyGenerator = (proxy, push): ProxyResour
   const routes = buildRoutes(proxy, push, referencedRouteNames(listeners));
   const clusters = buildClusters(proxy, push);
   const endpoints = buildEndpoints(proxy, push, edsClusterNames(clusters));
-  return {
+  const generated: ProxyResources = {
     listeners: sortByName([...listeners]),
     routes: sortByName([...routes]),
     clusters: sortByName([...clusters]),
     endpoints: sortByName([...endpoints]),
     secrets: buildSecrets(proxy, push, referencedSecretNames(listeners)),
   };
+  // EnvoyFilter patches, last, as istiod applies them to what it built. Returns `generated`
+  // itself (same identity) when no EnvoyFilter applies to this proxy.
+  return applyEnvoyFilters(proxy, push, generated);
 };
 
 /** The endpoints part of generateProxyResources alone, for endpoints-only pushes. */
