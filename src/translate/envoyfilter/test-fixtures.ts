@@ -107,6 +107,7 @@ export function sidecarResources(): ProxyResources {
     ],
     clusters: [
       { name: 'BlackHoleCluster', type: 'STATIC' },
+      { name: 'PassthroughCluster', type: 'ORIGINAL_DST', connect_timeout: '10s' },
       { name: 'inbound|8080||', type: 'STATIC', connect_timeout: '10s' },
       { name: 'outbound|3306||mysql.default.svc.cluster.local', type: 'EDS', connect_timeout: '10s' },
       { name: 'outbound|80|v1|customers.default.svc.cluster.local', type: 'EDS', connect_timeout: '10s' },
@@ -116,7 +117,6 @@ export function sidecarResources(): ProxyResources {
         connect_timeout: '10s',
         transport_socket: { name: 'envoy.transport_sockets.tls', typed_config: { '@type': TLS_CONTEXT_TYPE, sni: 'customers' } },
       },
-      { name: 'PassthroughCluster', type: 'ORIGINAL_DST', connect_timeout: '10s' },
     ],
     endpoints: [],
     secrets: [],
