@@ -214,3 +214,51 @@ test('simulation: a workload the selector does not pick gets the very same gener
   assert.equal(applyEnvoyFiltersWithReport(proxy, push, generated).resources, generated);
   assert.deepEqual(generateProxyResources(proxy, push), generated);
 });
+
+test('simulation: GATEWAY patches on an ingress gateway (routes by RDS port, a listener ADD without context)', () => {
+  const loaded = loadYaml(`
+apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: { name: gateway-tuning, namespace: istio-system }
+spec:
+  workloadSelector:
+    labels: { istio: ingressgateway }
+  configPatches:
+  - applyTo: HTTP_ROUTE
+    match:
+      context: GATEWAY
+      routeConfiguration: { portNumber: 80 }
+    patch:
+      operation: MERGE
+      value:
+        response_headers_to_add: [{ header: { key: x-gateway, value: patched } }]
+  - applyTo: LISTENER
+    patch:
+      operation: ADD
+      value:
+        name: extra_9000
+        address: { socket_address: { address: 0.0.0.0, port_value: 9000 } }
+  - applyTo: CLUSTER
+    match: { context: SIDECAR_OUTBOUND }
+    patch: { operation: REMOVE }
+`, 'gateway.yaml');
+  assert.deepEqual(loaded.problems, []);
+  const services = [svc('web-frontend', [['http', 80, 'HTTP']], { addresses: ['10.96.0.13'] })];
+  const endpoints = [endpoint('web-frontend.default.svc.cluster.local', 80, '10.0.0.6', 8080)];
+  const configs = [
+    istio('Gateway', 'gateway', { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] }),
+    istio('VirtualService', 'web-frontend', { hosts: ['*'], gateways: ['gateway'], http: [{ route: [{ destination: { host: 'web-frontend' } }] }] }),
+  ];
+  const proxy = proxyOf({ type: 'router', namespace: 'istio-system', labels: { istio: 'ingressgateway' }, ip: '10.0.0.50' });
+  const before = generateProxyResources(proxy, pushOf({ services, endpoints, configs }));
+  const after = generateProxyResources(proxy, pushOf({ services, endpoints, configs: [...configs, ...loaded.resources.map((l) => l.resource)] }));
+
+  assert.deepEqual(after.listeners.map((l) => l.name), ['0.0.0.0_80', 'extra_9000']);
+  assert.deepEqual(after.listeners.find((l) => l.name === 'extra_9000'), { name: 'extra_9000', address: { socket_address: { address: '0.0.0.0', port_value: 9000 } } });
+  const routes = (rc: ProxyResources): EnvoyJson[] => (rc.routes[0]!.virtual_hosts as EnvoyJson[]).flatMap((vh) => (vh.routes as EnvoyJson[] | undefined) ?? []);
+  assert.ok(routes(before).length > 0);
+  for (const r of routes(before)) assert.equal(r.response_headers_to_add, undefined);
+  for (const r of routes(after)) assert.deepEqual(r.response_headers_to_add, [{ header: { key: 'x-gateway', value: 'patched' } }]);
+  // A SIDECAR_OUTBOUND cluster REMOVE does not touch a gateway.
+  assert.deepEqual(after.clusters, before.clusters);
+});
