@@ -11,11 +11,12 @@ import type { Resource } from '../../api/resource/resource.js';
 import { selectorMatches } from '../../model/labels.js';
 import type { Proxy } from '../../model/proxy.js';
 import type { PushContext } from '../../model/push-context.js';
+import type { EnvoyJson } from '../generated.js';
+import { GATEWAY_NAME_LABEL } from '../gateway-api/istio-names.js';
 import type { ApplyTo, CompiledPatch, ConfigPatchSpec, EnvoyFilterSpec, ObjectMatchSpec, Operation, PolicyTargetRefSpec } from './envoy-filter-spec.js';
 import { VALUE_TYPES } from './envoy-filter-spec.js';
 import { compilePatchValue } from './patch-value.js';
 
-export const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
 const DEPRECATED_GATEWAY_NAME_LABEL = 'istio.io/gateway-name';
 /** Istio's label on waypoint deployments (constants.ManagedGatewayMeshControllerLabel). */
 const MANAGED_LABEL = 'gateway.istio.io/managed';
@@ -121,7 +122,7 @@ function compilePatch(key: string, index: number, cp: ConfigPatchSpec, warnings:
   }
   if ((operation === 'INSERT_BEFORE' || operation === 'INSERT_AFTER' || operation === 'INSERT_FIRST') && !KEEPS_INSERT.has(applyTo)) operation = 'ADD' as Operation;
   const match: ObjectMatchSpec = cp.match ?? { context: 'ANY' };
-  let value;
+  let value: EnvoyJson | undefined;
   if (cp.patch.value !== undefined && cp.patch.value !== null) {
     const built = compilePatchValue(VALUE_TYPES[applyTo]!, cp.patch.value);
     if (!built.ok) {
