@@ -242,9 +242,17 @@ for (const c of CASES) {
   });
 }
 
-test('listener patches never write into the resources they were given', () => {
+test('patches never write into the resources they were given (translation may share them between proxies)', () => {
   const input: ProxyResources = JSON.parse(JSON.stringify(expected(() => {}))) as ProxyResources;
   const before = JSON.stringify(input);
-  run([envoyFilter('f', onePatch('HTTP_FILTER', 'INSERT_BEFORE', inbound8080, LOCAL_RATELIMIT))], { resources: input });
+  const out = run(
+    [
+      envoyFilter('f', onePatch('HTTP_FILTER', 'INSERT_BEFORE', inbound8080, LOCAL_RATELIMIT)),
+      envoyFilter('g', onePatch('HTTP_ROUTE', 'MERGE', { routeConfiguration: { vhost: { route: { name: 'default' } } } }, { request_headers_to_add: [{ header: { key: 'x', value: '1' } }] })),
+      envoyFilter('h', onePatch('CLUSTER', 'MERGE', undefined, { connect_timeout: '1s' })),
+    ],
+    { resources: input },
+  );
   assert.equal(JSON.stringify(input), before);
+  assert.notEqual(JSON.stringify(out.resources), before, 'the patches did apply');
 });
