@@ -18,6 +18,7 @@ import { buildRoutes } from './route/build-routes.js';
 import { buildSecrets, referencedSecretNames } from './secret/build-secrets.js';
 import { generateProxylessGrpcResources, isProxylessGrpc } from './listener/grpc-proxyless.js';
 import { parseSubsetKey } from './names.js';
+import { applyEnvoyFilters } from './envoyfilter/apply-envoy-filters.js';
 
 export const generateProxyResources: ProxyGenerator = (proxy, push): ProxyResources => {
   // Proxyless gRPC clients (node metadata GENERATOR: grpc) get Istio's grpcgen output instead.
@@ -30,13 +31,16 @@ export const generateProxyResources: ProxyGenerator = (proxy, push): ProxyResour
   const edsNames = edsClusterNames(clusters);
   // A sidecar's own clusters (inbound, passthrough) are not EDS: its EDS clusters are its class's.
   const endpoints = sameNames(edsNames, edsClusterNames(outbound)) ? share.classEndpoints(() => buildEndpoints(proxy, push, edsNames)) : buildEndpoints(proxy, push, edsNames);
-  return {
+  const generated: ProxyResources = {
     listeners: sortByName([...listeners]),
     routes: sortByName(routes),
     clusters,
     endpoints,
     secrets: buildSecrets(proxy, push, referencedSecretNames(listeners)),
   };
+  // EnvoyFilter patches, last, as istiod applies them to what it built. Returns `generated`
+  // itself (same identity) when no EnvoyFilter applies to this proxy.
+  return applyEnvoyFilters(proxy, push, generated);
 };
 
 /**

@@ -12,6 +12,7 @@ import { problem, type Problem } from '../problems/problem.js';
 import type { ResourceRef } from '../resource/resource.js';
 import { siteOf, type LoadedResource } from '../yaml/load-yaml.js';
 import { validateDestinationRule } from './destination-rule.js';
+import { validateEnvoyFilter } from './envoy-filter.js';
 import { Findings, type Finding } from './findings.js';
 import { validateGateway } from './gateway.js';
 import { validateAuthorizationPolicy, validatePeerAuthentication, validateRequestAuthentication } from './security.js';
@@ -31,6 +32,7 @@ const VALIDATORS: Readonly<Record<string, Validator>> = {
   'WorkloadEntry.networking.istio.io': validateWorkloadEntry,
   'WorkloadGroup.networking.istio.io': validateWorkloadGroup,
   'Sidecar.networking.istio.io': validateSidecar,
+  'EnvoyFilter.networking.istio.io': validateEnvoyFilter,
   'AuthorizationPolicy.security.istio.io': validateAuthorizationPolicy,
   'PeerAuthentication.security.istio.io': validatePeerAuthentication,
   'RequestAuthentication.security.istio.io': validateRequestAuthentication,
@@ -42,7 +44,7 @@ const DRY_RUN = 'istio.io/dry-run';
 
 /**
  * The semantic problems of one resource, in file order. Kinds Istio's webhook does not validate
- * (Kubernetes kinds, Gateway API kinds, EnvoyFilter and the like here) have none. Never throws:
+ * (Kubernetes kinds, Gateway API kinds and the like here) have none. Never throws:
  * a validator bug becomes an IST0001 internal error for this resource only.
  */
 export function validateSemantics(loaded: LoadedResource, ref: ResourceRef): Problem[] {
