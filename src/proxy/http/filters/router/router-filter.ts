@@ -120,12 +120,13 @@ export class RouterFilter implements HttpFilter {
     const cluster = clusterName === null ? undefined : this.clusters.get(clusterName);
     if (cluster === undefined) {
       this.stats?.noCluster.inc();
-      info.upstreamCluster = clusterName ?? '';
+      info.upstreamCluster = info.upstreamClusterRaw = clusterName ?? '';
       const nc = LocalReplies.noCluster;
       stream.sendLocalResponse(action.clusterNotFoundResponseCode, '', nc.flag, nc.details);
       return;
     }
     info.upstreamCluster = cluster.config.observabilityName;
+    info.upstreamClusterRaw = cluster.config.name;
 
     // max_requests (Envoy checks it as the request attaches to a connection; here, before the pool).
     if (!cluster.resources.default.requests.canCreate()) {
