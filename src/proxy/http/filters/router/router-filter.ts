@@ -133,6 +133,8 @@ export class RouterFilter implements HttpFilter {
       cluster.stats.rqPendingOverflow.inc();
       const r = LocalReplies.upstreamOverflow;
       cluster.stats.recordResponse(r.status);
+      // In Envoy the first attempt has begun when the pool refuses it: %UPSTREAM_REQUEST_ATTEMPT_COUNT% is 1.
+      info.attemptCount = 1;
       stream.sendLocalResponse(r.status, r.body, r.flag, r.details, OVERLOADED);
       return;
     }
