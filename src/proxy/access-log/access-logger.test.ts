@@ -116,6 +116,11 @@ describe('access loggers', () => {
       want: '{"code":503}\n',
     },
     {
+      name: 'json_format_options.sort_properties sorts keys, nested ones too',
+      accessLog: [{ name: 'f', typed_config: { '@type': FILE_ACCESS_LOG_TYPE, path: '/dev/stdout', log_format: { json_format: { z: '%RESPONSE_CODE%', a: { y: '%RESPONSE_FLAGS%', b: 'x' } }, json_format_options: { sort_properties: true } } } }],
+      want: '{"a":{"b":"x","y":"UO"},"z":503}\n',
+    },
+    {
       name: 'stdout logger without typed_config: default format',
       accessLog: [{ name: 'envoy.access_loggers.stdout' }],
       want: '[2026-12-07T01:02:03.456Z] "GET /status/503 HTTP/1.1" 503 UO 0 81 2 - "-" "curl/8.5.0" "rid-1" "httpbin:8000" "-"\n',

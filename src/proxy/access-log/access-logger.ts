@@ -134,8 +134,18 @@ function compileLogFormat(json: unknown): FormatFn {
       return textFormat(at('text_format_source', () => dataSource(msg['text_format_source'])), 'text_format_source', omitEmpty);
     case 'json_format': {
       const fn = compileJsonFormat(msg['json_format'], 'json_format');
-      if (!omitEmpty) return fn;
-      return (info: StreamInfo) => `${JSON.stringify(JSON.parse(fn(info)), (_k, v: unknown) => (v === null || v === '' ? undefined : v))}\n`;
+      const options = msg['json_format_options'] === undefined ? {} : object(msg['json_format_options'], 'json_format_options');
+      const sort = options['sort_properties'] === true;
+      if (!omitEmpty && !sort) return fn;
+      // Rarely used options: re-serialise the record rather than slow down the common path.
+      const replacer = (_k: string, v: unknown): unknown => {
+        if (omitEmpty && (v === null || v === '')) return undefined;
+        if (sort && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+          return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+        }
+        return v;
+      };
+      return (info: StreamInfo) => `${JSON.stringify(JSON.parse(fn(info)), replacer)}\n`;
     }
     default:
       throw new ProxyConfigError('', 'one of text_format, text_format_source or json_format is required');
