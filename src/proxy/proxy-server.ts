@@ -23,6 +23,8 @@ import { ListenerManager } from './listener/listener-manager.js';
 import type { XdsSubscriptions } from './xds-subscriptions.js';
 import { buildConfigDump } from './config-dump.js';
 import { TSMESH_VERSION } from '../version.js';
+import { AccessLogSinks } from './access-log/access-log-sinks.js';
+import type { AccessLogOutputs } from './access-log/access-log-sinks.js';
 
 export interface ProxyServerOptions {
   readonly bootstrapFile: string;
@@ -34,6 +36,14 @@ export interface ProxyServerOptions {
   readonly log?: (line: string) => void;
   /** Called after POST /quitquitquit drained the proxy; the CLI exits 0. */
   readonly onQuit?: () => void;
+  /**
+   * The proxy's stdout and stderr as access logs see them (/dev/stdout, /dev/stderr, the stdout
+   * and stderr loggers): the process's by default; a container in the shared pod host passes its
+   * own log stream, since the host process's stdout is not the container's.
+   */
+  readonly accessLogOutputs?: AccessLogOutputs;
+  /** How long an access log line may wait in its buffer (default 1000 ms; tests use less). */
+  readonly accessLogFlushIntervalMs?: number;
 }
 
 export class ProxyServer implements AdminSource {
@@ -43,6 +53,7 @@ export class ProxyServer implements AdminSource {
   readonly routes = new RouteConfigRegistry();
   readonly listenerManager: ListenerManager;
   readonly httpFilters: HttpFilterRegistry;
+  readonly accessLogs: AccessLogSinks;
   readonly startedAt = Date.now();
   readonly bootstrap: Record<string, unknown>;
   #state: ServerState = 'PRE_INITIALIZING';
@@ -66,7 +77,17 @@ export class ProxyServer implements AdminSource {
     this.clusterManager.onOutlierEvent = (e) => this.#log(formatOutlierEvent(e));
     this.clusterManager.onNote = (line) => this.#log(`warning: ${line}`);
     this.httpFilters = builtinHttpFilters(this.clusterManager);
-    this.listenerManager = new ListenerManager({ clusters: this.clusterManager, secrets: this.secrets, stats: this.stats, routes: this.routes, httpFilters: this.httpFilters }, this.stats, this.#drainTimeMs);
+    this.accessLogs = new AccessLogSinks({
+      stats: this.stats,
+      ...(options.accessLogOutputs !== undefined && { outputs: options.accessLogOutputs }),
+      ...(options.accessLogFlushIntervalMs !== undefined && { flushIntervalMs: options.accessLogFlushIntervalMs }),
+      warn: (line) => this.#log(`warning: ${line}`),
+    });
+    this.listenerManager = new ListenerManager(
+      { clusters: this.clusterManager, secrets: this.secrets, stats: this.stats, routes: this.routes, httpFilters: this.httpFilters, accessLogs: this.accessLogs },
+      this.stats,
+      this.#drainTimeMs,
+    );
   }
 
   /**
@@ -213,6 +234,8 @@ export class ProxyServer implements AdminSource {
   async close(): Promise<void> {
     this.#xds?.close();
     this.listenerManager.close();
+    // After the listeners: the streams they just ended have logged; write out what is buffered.
+    await this.accessLogs.close();
     await this.clusterManager.destroy();
     await this.#admin?.close();
     this.#admin = null;

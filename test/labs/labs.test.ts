@@ -238,5 +238,22 @@ function labs(capture: Capture): void {
       assert.ok(json.headers['X-Request-Id'] !== undefined || json.headers['x-request-id'] !== undefined, JSON.stringify(json.headers));
       for (let i = 0; i < 20; i++) assert.equal((await sh.tsmesh(['exec', 'deploy/sleep', '-c', 'sleep', '--', 'curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', 'http://httpbin:8000/get'])).stdout, '200');
     });
+
+    test('the demo profile turns access logs on: kubectl logs deploy/sleep -c istio-proxy shows the request, as Istio does', async () => {
+      // Istio's demo profile sets meshConfig.accessLogFile=/dev/stdout; each sidecar's lines are in
+      // its own container log, also when it runs in the shared pod host.
+      const line = (text: string): string | undefined => text.split('\n').find((l) => l.includes('"GET /get HTTP/1.1" 200 - via_upstream'));
+      let out = '';
+      await eventually('the sleep sidecar\'s access log line', async () => {
+        out = await sh.ok(['logs', 'deploy/sleep', '-c', 'istio-proxy']);
+        return line(out) !== undefined;
+      });
+      assert.match(line(out)!, / "curl\/[\d.]+" "[0-9a-f-]+" "httpbin:8000" "[\d.]+:\d+" outbound\|8000\|\|httpbin\.default\.svc\.cluster\.local /);
+      await eventually('the httpbin sidecar\'s access log line', async () => {
+        out = await sh.ok(['logs', 'deploy/httpbin', '-c', 'istio-proxy']);
+        return line(out) !== undefined;
+      });
+      assert.match(line(out)!, / "httpbin:8000" "[\d.]+:\d+" inbound\|8080\|\| /);
+    });
   });
 }

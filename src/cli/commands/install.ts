@@ -18,13 +18,13 @@ import { MeshClient } from '../../platform/local/api/api-client.js';
 import { MeshAlreadyRunning } from '../../platform/local/instance-lock.js';
 import { LocalMesh } from '../../platform/local/local-mesh.js';
 import { readMeshInfo, processAlive, type CaptureMode } from '../../platform/local/mesh-info.js';
-import { parseProfile, UnsupportedProfile, type ProfileName } from '../../platform/local/profiles.js';
+import { parseProfile, UnsupportedProfile, type ProfileMeshConfig, type ProfileName } from '../../platform/local/profiles.js';
 import type { StateDir } from '../../platform/local/state-dir.js';
 import { isReady } from '../../platform/local/workloads/deployment-controller.js';
 import { PACKAGE_ROOT } from '../../platform/local/workloads/container-command.js';
 
 const FLAGS: readonly FlagSpec[] = [
-  { name: 'set', short: 's', kind: 'list', help: 'profile=default|demo|minimal|empty|preview, values.capture=rootless|netns' },
+  { name: 'set', short: 's', kind: 'list', help: 'profile=default|demo|minimal|empty|preview, values.capture=rootless|netns, meshConfig.accessLogFile=PATH' },
   STATE_DIR_FLAG,
   { name: 'skip-confirmation', short: 'y', kind: 'boolean', help: 'Do not ask for confirmation (tsmesh never asks; accepted for istioctl compatibility)' },
   { name: 'foreground', kind: 'boolean', help: 'Run the mesh in this terminal until Ctrl-C instead of in the background' },
@@ -44,6 +44,8 @@ ${flagHelp(FLAGS)}`;
 interface InstallSettings {
   readonly profile: ProfileName;
   readonly capture: CaptureMode;
+  /** meshConfig.* settings, over the profile's (Istio: `--set meshConfig.accessLogFile=/dev/stdout`). */
+  readonly meshConfig: ProfileMeshConfig;
 }
 
 export const installCommand: Command = {
@@ -69,9 +71,11 @@ export const installCommand: Command = {
   },
 };
 
-function parseSettings(sets: readonly string[]): InstallSettings {
+/** Reads the `--set KEY=VALUE` list (exported for tests). */
+export function parseSettings(sets: readonly string[]): InstallSettings {
   let profile: ProfileName = 'default';
   let capture: CaptureMode = 'rootless';
+  const meshConfig: { accessLogFile?: string } = {};
   for (const s of sets) {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new CliError(`tsmesh install: --set ${s}: expected KEY=VALUE`);
@@ -87,21 +91,24 @@ function parseSettings(sets: readonly string[]): InstallSettings {
     } else if (key === 'values.capture') {
       if (value !== 'rootless' && value !== 'netns') throw new CliError(`tsmesh install: --set values.capture must be rootless or netns, got "${value}"`);
       capture = value;
+    } else if (key === 'meshConfig.accessLogFile') {
+      // A path the proxies append to ("/dev/stdout": each sidecar's own log); "" turns access logs off.
+      meshConfig.accessLogFile = value;
     } else {
-      throw new CliError(`tsmesh install: --set ${key} is not supported yet (supported: profile, values.capture)`);
+      throw new CliError(`tsmesh install: --set ${key} is not supported yet (supported: profile, values.capture, meshConfig.accessLogFile)`);
     }
   }
   if (capture === 'netns' && (process.platform !== 'linux' || process.getuid?.() !== 0)) {
     throw new CliError('tsmesh install: --set values.capture=netns needs Linux and root (network namespaces and iptables); the default, rootless capture, needs neither');
   }
-  return { profile, capture };
+  return { profile, capture, meshConfig };
 }
 
 async function runForeground(state: StateDir, settings: InstallSettings): Promise<number> {
   const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   let mesh: LocalMesh;
   try {
-    mesh = await LocalMesh.start({ state, profile: settings.profile, capture: settings.capture, log });
+    mesh = await LocalMesh.start({ state, profile: settings.profile, capture: settings.capture, meshConfig: settings.meshConfig, log });
   } catch (err) {
     if (err instanceof MeshAlreadyRunning) throw new CliError(`error: ${err.message}`);
     throw err;

@@ -9,6 +9,7 @@ import { flagHelp, parseFlags } from '../flags.js';
 import type { FlagSpec } from '../flags.js';
 import { BootstrapError } from '../../proxy/config/load-bootstrap.js';
 import { ProxyServer } from '../../proxy/proxy-server.js';
+import type { AccessLogOutputs } from '../../proxy/access-log/access-log-sinks.js';
 import { buildBootstrap, parseLabels } from '../../xds/agent/build-bootstrap.js';
 import type { AgentConfig } from '../../xds/agent/build-bootstrap.js';
 import { TSMESH_VERSION } from '../../version.js';
@@ -111,7 +112,10 @@ export function parseProxyArgs(argv: readonly string[], pid: number = process.pi
 }
 
 /** Starts the proxy `launch` describes; a bad bootstrap or an unbindable port is a CliError with the CLI's wording. */
-export async function startProxy(launch: ProxyLaunch, options: { readonly onQuit: () => void; readonly log?: (line: string) => void }): Promise<ProxyServer> {
+export async function startProxy(
+  launch: ProxyLaunch,
+  options: { readonly onQuit: () => void; readonly log?: (line: string) => void; readonly accessLogOutputs?: AccessLogOutputs },
+): Promise<ProxyServer> {
   const adminPort = launch.adminPort;
   try {
     return await ProxyServer.start({
@@ -119,6 +123,7 @@ export async function startProxy(launch: ProxyLaunch, options: { readonly onQuit
       ...(adminPort !== undefined ? { adminPort } : {}),
       ...(launch.drainTimeMs !== undefined ? { drainTimeMs: launch.drainTimeMs } : {}),
       ...(options.log !== undefined ? { log: options.log } : {}),
+      ...(options.accessLogOutputs !== undefined ? { accessLogOutputs: options.accessLogOutputs } : {}),
       onQuit: options.onQuit,
     });
   } catch (err) {

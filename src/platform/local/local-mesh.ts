@@ -15,7 +15,7 @@ import { ApiServer } from './api/api-server.js';
 import { meshApiRoutes } from './api/mesh-api-routes.js';
 import { acquireInstanceLock } from './instance-lock.js';
 import { removeMeshInfo, writeMeshInfo, type CaptureMode, type MeshInfo } from './mesh-info.js';
-import { baseNamespaces, profileResources, type ProfileName } from './profiles.js';
+import { baseNamespaces, profileMeshConfig, profileResources, type ProfileMeshConfig, type ProfileName } from './profiles.js';
 import { ResourceService } from './resource-service.js';
 import type { StateDir } from './state-dir.js';
 import { PROXY_HTTP_PORT } from './workloads/container-env.js';
@@ -35,6 +35,8 @@ export interface LocalMeshOptions {
   readonly backoffBaseMs?: number;
   /** Apps, sidecars and gateways share one pod host process (rootless capture; default true). */
   readonly shareProcesses?: boolean;
+  /** `--set meshConfig.KEY=VALUE` settings, over the profile's. */
+  readonly meshConfig?: ProfileMeshConfig;
 }
 
 export class LocalMesh {
@@ -64,7 +66,7 @@ export class LocalMesh {
         if (store.get({ group: r.apiVersion.includes('/') ? r.apiVersion.split('/')[0] ?? '' : '', kind: r.kind, ...(r.metadata.namespace !== undefined && { namespace: r.metadata.namespace }), name: r.metadata.name ?? '' }) === undefined) await store.apply(r);
       }
 
-      const mesh: MeshConfig = { ...DEFAULT_MESH_CONFIG, proxyHttpPort: PROXY_HTTP_PORT };
+      const mesh: MeshConfig = { ...DEFAULT_MESH_CONFIG, proxyHttpPort: PROXY_HTTP_PORT, ...profileMeshConfig(o.profile), ...o.meshConfig };
       const discovery = new DiscoveryServer({ ...MESH_GENERATORS });
       // netns capture: pods reach the control plane over the mesh's bridge.
       const netns = o.capture === 'netns' ? new NetnsNetworks(store, o.state.root) : undefined;

@@ -22,6 +22,16 @@ export function parseProfile(value: string): ProfileName {
   return value as ProfileName;
 }
 
+/** The MeshConfig fields a profile sets, as Istio's profiles do (manifests/profiles/*.yaml). */
+export interface ProfileMeshConfig {
+  readonly accessLogFile?: string;
+}
+
+/** Istio's demo profile turns access logs on (`meshConfig.accessLogFile: /dev/stdout`); the others leave them off. */
+export function profileMeshConfig(profile: ProfileName): ProfileMeshConfig {
+  return profile === 'demo' ? { accessLogFile: '/dev/stdout' } : {};
+}
+
 /** Namespaces every cluster has. */
 export function baseNamespaces(): Resource[] {
   return ['default', 'kube-system', 'kube-public', 'kube-node-lease'].map(namespace);

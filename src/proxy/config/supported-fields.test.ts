@@ -90,16 +90,16 @@ describe('supported fields', () => {
       ],
     },
     {
-      name: 'listener: prefix_ranges and tcp_proxy idle_timeout implemented, access logs not written',
+      name: 'listener: prefix_ranges, tcp_proxy idle_timeout and access_log implemented, max_connect_attempts not',
       type: 'envoy.config.listener.v3.Listener',
       json: {
         name: 'l',
         filter_chains: [{
           filter_chain_match: { prefix_ranges: [{ address_prefix: '10.0.0.0', prefix_len: 8 }] },
-          filters: [{ name: 'tcp', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', stat_prefix: 's', cluster: 'c', idle_timeout: '1h', access_log: [{ name: 'a' }] } }],
+          filters: [{ name: 'tcp', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', stat_prefix: 's', cluster: 'c', idle_timeout: '1h', max_connect_attempts: 2, access_log: [{ name: 'envoy.access_loggers.stdout' }] } }],
         }],
       },
-      want: [{ path: 'filter_chains[0].filters[0].typed_config.access_log', field: 'access_log', type: 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy' }],
+      want: [{ path: 'filter_chains[0].filters[0].typed_config.max_connect_attempts', field: 'max_connect_attempts', type: 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy' }],
     },
     {
       name: 'types not in the table are not checked (carried as data)',

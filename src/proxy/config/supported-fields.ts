@@ -45,12 +45,20 @@ export const SUPPORTED_FIELDS: Record<string, readonly string[]> = {
     'use_remote_address', 'xff_num_trusted_hops', 'skip_xff_append', 'server_name', 'server_header_transformation',
     'stream_idle_timeout', 'request_timeout', 'max_request_headers_kb', 'common_http_protocol_options',
     'http_protocol_options', 'normalize_path', 'merge_slashes', 'path_with_escaped_slashes_action',
-    // access_log is left out on purpose: the proxy writes no access logs yet, so it stays reported.
+    // Access logs (proxy/access-log/): file, stdout and stderr loggers, filters, formats.
+    'access_log',
   ],
   'envoy.extensions.filters.network.http_connection_manager.v3.Rds': ['config_source', 'route_config_name'],
   'envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter': ['name', 'typed_config', 'is_optional', 'disabled'],
-  // access_log is accepted by compileTcpProxy but not written: it stays reported.
-  'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy': ['stat_prefix', 'cluster', 'weighted_clusters', 'idle_timeout'],
+  'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy': ['stat_prefix', 'cluster', 'weighted_clusters', 'idle_timeout', 'access_log'],
+  // Access logs: what access-logger.ts and access-log-filter.ts compile; anything else they
+  // reject by name (the listener is refused), so nothing here is silently ignored.
+  'envoy.config.accesslog.v3.AccessLog': ['name', 'filter', 'typed_config'],
+  'envoy.extensions.access_loggers.file.v3.FileAccessLog': ['path', 'format', 'json_format', 'typed_json_format', 'log_format'],
+  'envoy.extensions.access_loggers.stream.v3.StdoutAccessLog': ['log_format'],
+  'envoy.extensions.access_loggers.stream.v3.StderrAccessLog': ['log_format'],
+  // content_type only matters to loggers that send the text somewhere typed (not files): harmless.
+  'envoy.config.core.v3.SubstitutionFormatString': ['text_format', 'text_format_source', 'json_format', 'omit_empty_values', 'content_type', 'json_format_options'],
   'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.WeightedCluster': ['clusters'],
   'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.WeightedCluster.ClusterWeight': ['name', 'weight'],
   'envoy.extensions.filters.http.router.v3.Router': [],

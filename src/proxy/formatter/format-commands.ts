@@ -15,6 +15,11 @@ export interface Command {
   readonly get: (info: StreamInfo) => string | null;
   /** True for numbers, which json_format prints unquoted. */
   readonly numeric: boolean;
+  /**
+   * The value with its own JSON type (metadata: lists, objects, numbers), which json_format
+   * prints as is; undefined for commands whose value is text.
+   */
+  readonly value?: (info: StreamInfo) => unknown;
 }
 
 type Factory = (arg: string | undefined, path: string, name: string) => Command;
@@ -68,6 +73,11 @@ function firstValue(map: HeaderMap | null, name: string): string | undefined {
   const v = map[name];
   // Envoy's REQ/RESP print the first value of a repeated header.
   return v === undefined ? undefined : typeof v === 'string' ? v : v[0];
+}
+
+/** A request header by lower-cased name, pseudo-headers included (first value of a repeated one). */
+export function requestHeaderValue(info: StreamInfo, name: string): string | undefined {
+  return requestValue(info, name);
 }
 
 function requestValue(info: StreamInfo, name: string): string | undefined {
@@ -124,6 +134,13 @@ const HOSTNAME = hostname();
  * host's filter_metadata. Strings print as they are, other values as JSON; absent is missing.
  */
 const upstreamMetadata: Factory = (arg, path, name) => {
+  const { ns, keys } = metadataPath(arg, path, name, '["envoy.lb", "canary"]');
+  const value = (info: StreamInfo): unknown => dig((info.upstreamMetadata?.['filter_metadata'] as Record<string, unknown> | undefined)?.[ns], keys);
+  return { numeric: false, get: (info) => metadataText(value(info)), value: (info) => value(info) ?? null };
+};
+
+/** "ns:key:…" or ["ns", "key", …] into the namespace and the key path below it. */
+function metadataPath(arg: string | undefined, path: string, name: string, example: string): { ns: string; keys: string[] } {
   let keys: unknown;
   try {
     keys = arg !== undefined && arg.trimStart().startsWith('[') ? JSON.parse(arg) : arg?.split(':');
@@ -131,19 +148,41 @@ const upstreamMetadata: Factory = (arg, path, name) => {
     keys = undefined;
   }
   if (!Array.isArray(keys) || keys.length < 1 || keys.some((k) => typeof k !== 'string' || k === '')) {
-    throw new ProxyConfigError(path, `${name} takes a metadata namespace and keys, as in %${name}(["envoy.lb", "canary"])%`);
+    throw new ProxyConfigError(path, `${name} takes a metadata namespace and optional keys, as in %${name}(${example})%`);
   }
   const [ns, ...rest] = keys as string[];
-  return {
-    numeric: false,
-    get: (info) => {
-      const fm = info.upstreamMetadata?.['filter_metadata'] as Record<string, unknown> | undefined;
-      let v: unknown = fm?.[ns!];
-      for (const k of rest) v = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[k] : undefined;
-      if (v === undefined || v === null) return null;
-      return typeof v === 'string' ? v : JSON.stringify(v);
-    },
-  };
+  return { ns: ns!, keys: rest };
+}
+
+function dig(v: unknown, keys: readonly string[]): unknown {
+  for (const k of keys) v = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
+}
+
+/** Envoy prints a string metadata value as it is and anything else as JSON. */
+function metadataText(v: unknown): string | null {
+  if (v === undefined || v === null) return null;
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** The namespace under which the router's decisions are readable (docs/proxy.md, "Access logs"). */
+export const ROUTER_METADATA_NAMESPACE = 'tsmesh.router';
+
+/**
+ * A namespace of the stream's dynamic metadata. `tsmesh.router` is built on demand from what
+ * the router recorded (retry_decisions: one string per judged attempt, why it was or was not
+ * retried), so streams that are never logged pay nothing for it.
+ */
+function dynamicNamespace(info: StreamInfo, ns: string): unknown {
+  if (ns === ROUTER_METADATA_NAMESPACE) return info.retryDecisions.length === 0 ? undefined : { retry_decisions: info.retryDecisions };
+  return info.dynamicMetadata?.[ns];
+}
+
+/** DYNAMIC_METADATA(NAMESPACE:KEY*): a value (or the whole namespace) of the stream's dynamic metadata. */
+const dynamicMetadata: Factory = (arg, path, name) => {
+  const { ns, keys } = metadataPath(arg, path, name, 'tsmesh.router:retry_decisions');
+  const value = (info: StreamInfo): unknown => dig(dynamicNamespace(info, ns), keys);
+  return { numeric: false, get: (info) => metadataText(value(info)), value: (info) => value(info) ?? null };
 };
 
 const COMMANDS: Record<string, Factory> = {
@@ -164,7 +203,7 @@ const COMMANDS: Record<string, Factory> = {
   RESPONSE_DURATION: num((i) => (i.responseStartMs < 0 ? null : Math.floor(i.responseStartMs))),
   UPSTREAM_HOST: str((i) => orNull(i.upstreamHost)),
   UPSTREAM_CLUSTER: str((i) => orNull(i.upstreamCluster)),
-  UPSTREAM_CLUSTER_RAW: str((i) => orNull(i.upstreamCluster)),
+  UPSTREAM_CLUSTER_RAW: str((i) => orNull(i.upstreamClusterRaw)),
   UPSTREAM_LOCAL_ADDRESS: str((i) => orNull(i.upstreamLocalAddress)),
   UPSTREAM_TRANSPORT_FAILURE_REASON: str((i) => orNull(i.upstreamTransportFailureReason)),
   UPSTREAM_REQUEST_ATTEMPT_COUNT: num((i) => i.attemptCount),
@@ -182,9 +221,10 @@ const COMMANDS: Record<string, Factory> = {
   ROUTE_NAME: str((i) => orNull(i.routeName)),
   HOSTNAME: str(() => HOSTNAME),
   UPSTREAM_METADATA: upstreamMetadata,
+  DYNAMIC_METADATA: dynamicMetadata,
   STREAM_ID: str((i) => orNull(i.requestId)),
-  // Connection termination details are not tracked; Istio's default log format prints "-".
-  CONNECTION_TERMINATION_DETAILS: str(() => null),
+  // Set only when the proxy closed the connection for a reason of its own; "-" otherwise, as Envoy.
+  CONNECTION_TERMINATION_DETAILS: str((i) => orNull(i.connectionTerminationDetails)),
 };
 
 /** Resolves `%NAME(arg)%`; an unknown name is a config error that names it. */

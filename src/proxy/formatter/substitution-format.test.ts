@@ -30,6 +30,10 @@ function fullInfo(): StreamInfo {
     responseCodeDetails: 'via_upstream',
     routeName: 'r1',
     upstreamCluster: 'outbound|80||svc',
+    upstreamClusterRaw: 'outbound|80||svc.raw',
+    retryDecisions: ['attempt 1: retry 1 on 5xx (status 503)', 'attempt 2: no retry: limit 1 reached'],
+    dynamicMetadata: { 'envoy.filters.http.rbac': { shadow_engine_result: 'allowed', n: 3 } },
+    connectionTerminationDetails: 'rbac_access_denied',
     upstreamHost: '10.9.9.9:80',
     upstreamLocalAddress: '10.0.0.2:40000',
     upstreamTransportFailureReason: 'tls',
@@ -67,7 +71,18 @@ describe('substitution format', () => {
     { format: '%DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT%', want: '[::1]:8080 ::1' },
     { format: '%REQUESTED_SERVER_NAME% %ROUTE_NAME% %UPSTREAM_REQUEST_ATTEMPT_COUNT% %STREAM_ID%', want: 'sni.example r1 2 rid' },
     { format: '%HOSTNAME%', want: hostname() },
-    { format: '%REQUEST_DURATION% %CONNECTION_TERMINATION_DETAILS%', want: '- -' },
+    { format: '%REQUEST_DURATION% %CONNECTION_TERMINATION_DETAILS%', want: '- rbac_access_denied' },
+    { format: '%UPSTREAM_CLUSTER% %UPSTREAM_CLUSTER_RAW%', want: 'outbound|80||svc outbound|80||svc.raw' },
+    // Envoy's metadata formatting: strings as they are, anything else as JSON; absent is "-".
+    {
+      format: '%DYNAMIC_METADATA(tsmesh.router:retry_decisions)%',
+      want: '["attempt 1: retry 1 on 5xx (status 503)","attempt 2: no retry: limit 1 reached"]',
+    },
+    { format: '%DYNAMIC_METADATA(tsmesh.router:retry_decisions):20%', want: '["attempt 1: retry 1' },
+    { format: '%DYNAMIC_METADATA(tsmesh.router:nope)% %DYNAMIC_METADATA(other)%', want: '- -' },
+    { format: '%DYNAMIC_METADATA(envoy.filters.http.rbac:shadow_engine_result)%', want: 'allowed' },
+    { format: '%DYNAMIC_METADATA(envoy.filters.http.rbac:n)%', want: '3' },
+    { format: '%DYNAMIC_METADATA(envoy.filters.http.rbac)%', want: '{"shadow_engine_result":"allowed","n":3}' },
   ];
   for (const c of cases) {
     test(c.format, () => assert.equal(compileSubstitutionFormat(c.format)(fullInfo()), c.want));
@@ -78,6 +93,20 @@ describe('substitution format', () => {
     const fmt = '[%REQ(x-none)%][%UPSTREAM_HOST%][%ROUTE_NAME%][%RESPONSE_FLAGS%][%RESPONSE_DURATION%]';
     assert.equal(compileSubstitutionFormat(fmt)(info), '[-][-][-][-][-]');
     assert.equal(compileSubstitutionFormat(fmt, { missing: '' })(info), '[][][][][]');
+  });
+
+  test('tsmesh.router metadata is absent when the router judged no attempt', () => {
+    assert.equal(compileSubstitutionFormat('%DYNAMIC_METADATA(tsmesh.router:retry_decisions)%')(newStreamInfo()), '-');
+    assert.equal(compileSubstitutionFormat('%DYNAMIC_METADATA(tsmesh.router)%')(newStreamInfo()), '-');
+  });
+
+  test('json_format prints metadata with its own JSON type', () => {
+    const fmt = compileJsonFormat({ why: '%DYNAMIC_METADATA(tsmesh.router:retry_decisions)%', none: '%DYNAMIC_METADATA(x:y)%', n: '%DYNAMIC_METADATA(envoy.filters.http.rbac:n)%' });
+    assert.deepEqual(JSON.parse(fmt(fullInfo())), {
+      why: ['attempt 1: retry 1 on 5xx (status 503)', 'attempt 2: no retry: limit 1 reached'],
+      none: null,
+      n: 3,
+    });
   });
 
   test('RESPONSE_CODE is 0 before a response', () => {
@@ -99,7 +128,10 @@ describe('substitution format', () => {
 
   const errors: { format: string; reason: RegExp }[] = [
     { format: '%NOPE%', reason: /%NOPE%/ },
-    { format: '%DYNAMIC_METADATA(istio:x)%', reason: /%DYNAMIC_METADATA%/ },
+    // DYNAMIC_METADATA is supported now (below); FILTER_STATE is not.
+    { format: '%FILTER_STATE(istio.x)%', reason: /%FILTER_STATE%/ },
+    { format: '%DYNAMIC_METADATA%', reason: /namespace and optional keys/ },
+    { format: '%DYNAMIC_METADATA(a::b)%', reason: /namespace and optional keys/ },
     { format: '100% sure', reason: /position 3/ },
     { format: '%REQ%', reason: /requires a header name/ },
     { format: '%REQ(a?b?c)%', reason: /NAME\?ALTERNATIVE/ },

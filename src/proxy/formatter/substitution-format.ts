@@ -95,7 +95,10 @@ function compileJsonValue(value: unknown, path: string): JsonNode {
     const parts = parseSubstitutionFormat(value, path);
     const only = parts.length === 1 ? parts[0]! : null;
     if (only !== null && typeof only !== 'string') {
-      // A value that is exactly one command keeps its type: numbers unquoted, missing as null (Envoy).
+      // A value that is exactly one command keeps its type: numbers unquoted, metadata as its
+      // JSON value, missing as null (Envoy).
+      const typed = only.command.value;
+      if (typed !== undefined && only.maxLength < 0) return typed;
       return only.command.numeric && only.maxLength < 0
         ? (info) => {
             const v = commandValue(only, info);

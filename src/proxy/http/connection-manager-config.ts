@@ -48,6 +48,8 @@ export interface HcmConfig {
   via: string;
   /** Envoy's drain_timeout for HTTP/2 GOAWAY sequencing; also our grace for draining chains. */
   drainTimeoutMs: number;
+  /** The access_log list as configured (compiled with the proxy's sinks by the listener). */
+  accessLog: unknown;
 }
 
 const KNOWN_CODECS: readonly CodecType[] = ['AUTO', 'HTTP1', 'HTTP2'];
@@ -132,6 +134,7 @@ export function compileHcmConfig(json: Record<string, unknown>): HcmConfig {
     ignorePortInHostMatching: bool(json['strip_any_host_port'], false) || bool(json['ignore_port_in_host_matching'], false),
     via: typeof json['via'] === 'string' ? (json['via'] as string) : '',
     drainTimeoutMs: durationMs(json['drain_timeout'], 'drain_timeout') ?? 5000,
+    accessLog: json['access_log'],
   };
 }
 

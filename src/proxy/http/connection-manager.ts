@@ -17,6 +17,8 @@ import { HcmStats } from './hcm-stats.js';
 import { checkHttp1, closeAfterDelay, codecErrorStatus, codecReason, hasProtocolError, http1ResponseClosed, markProtocolError, serializeHttp1, writeCodecError } from './http1-codec.js';
 import type { NetworkFilter } from '../network/network-filter.js';
 import type { StatsStore } from '../../telemetry/stats/stats-store.js';
+import { emitAccessLogs } from '../access-log/access-logger.js';
+import type { AccessLoggers } from '../access-log/access-logger.js';
 
 /** Facts about the downstream connection a request arrived on. */
 export interface DownstreamConnection {
@@ -92,6 +94,8 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
     readonly routes: RouteTableSource,
     readonly filters: readonly HttpFilter[],
     store: StatsStore,
+    /** The access_log loggers; null (no cost per stream) when none are configured. */
+    readonly accessLogs: AccessLoggers = null,
   ) {
     this.stats = new HcmStats(store, config.statPrefix);
     this.#disabledByDefault = new Set(config.httpFilters.filter((f) => f.disabled).map((f) => f.name));
@@ -533,6 +537,9 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
     this.stats.recordResponse(info.responseCode);
     const filters = this.filters;
     for (let i = 0; i < filters.length; i++) if ((stream.disabledFilters & (1 << i)) === 0) filters[i]!.onStreamComplete?.(stream);
+    // One record per stream, once it ended whichever way (upstream response, local reply, reset,
+    // downstream disconnect), after the filters recorded their part, as Envoy logs on stream destroy.
+    if (this.accessLogs !== null) emitAccessLogs(this.accessLogs, info);
   }
 
   #onDownstreamClose(stream: HttpStream): void {

@@ -41,8 +41,10 @@ export interface StreamInfo {
   /** Envoy's response_code_details ("via_upstream", "route_not_found", …). */
   responseCodeDetails: string;
   routeName: string;
-  /** Cluster the router chose, or "". */
+  /** Cluster the router chose, by its observability name (alt_stat_name when set), or "". */
   upstreamCluster: string;
+  /** The same cluster by its configured name (%UPSTREAM_CLUSTER_RAW%), or "". */
+  upstreamClusterRaw: string;
   /** "ip:port" of the upstream host used for the last attempt, or "". */
   upstreamHost: string;
   /** That host's endpoint metadata (filter_metadata …, proto3 JSON), or null. */
@@ -65,6 +67,17 @@ export interface StreamInfo {
   retryDecisions: string[];
   /** The x-request-id of the stream. */
   requestId: string;
+  /**
+   * Why the connection was closed, when the proxy closed it for a reason of its own
+   * (%CONNECTION_TERMINATION_DETAILS%), or "".
+   */
+  connectionTerminationDetails: string;
+  /**
+   * Dynamic metadata filters set, by namespace (%DYNAMIC_METADATA(ns:key)%); null when none.
+   * The router's retry decisions are not copied here: they are read from retryDecisions as the
+   * `tsmesh.router` namespace (see format-commands.ts), so streams pay nothing for it.
+   */
+  dynamicMetadata: Record<string, Record<string, unknown>> | null;
 }
 
 export function newStreamInfo(): StreamInfo {
@@ -92,6 +105,7 @@ export function newStreamInfo(): StreamInfo {
     responseCodeDetails: '',
     routeName: '',
     upstreamCluster: '',
+    upstreamClusterRaw: '',
     upstreamHost: '',
     upstreamMetadata: null,
     upstreamLocalAddress: '',
@@ -103,5 +117,7 @@ export function newStreamInfo(): StreamInfo {
     attemptCount: 0,
     retryDecisions: [],
     requestId: '',
+    connectionTerminationDetails: '',
+    dynamicMetadata: null,
   };
 }

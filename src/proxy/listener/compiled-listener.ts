@@ -25,6 +25,8 @@ import { compileListenerInspection } from './listener-inspection.js';
 import type { ListenerInspection } from './listener-inspection.js';
 import { originalDstUnavailable } from './original-dst.js';
 import { asBoolValue } from '../tls/config-fields.js';
+import { AccessLogSinks } from '../access-log/access-log-sinks.js';
+import { compileAccessLogs } from '../access-log/access-logger.js';
 
 export const HCM_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 
@@ -35,6 +37,23 @@ export interface ListenerContext {
   readonly stats: StatsStore;
   readonly routes: RouteConfigRegistry;
   readonly httpFilters: HttpFilterRegistry;
+  /**
+   * The proxy's access log destinations, shared by every config version. Optional for callers
+   * that compile listeners without a ProxyServer (simulations): they get process stdout/stderr.
+   */
+  readonly accessLogs?: AccessLogSinks;
+}
+
+const fallbackSinks = new WeakMap<ListenerContext, AccessLogSinks>();
+
+function accessLogSinks(ctx: ListenerContext): AccessLogSinks {
+  if (ctx.accessLogs !== undefined) return ctx.accessLogs;
+  let sinks = fallbackSinks.get(ctx);
+  if (sinks === undefined) {
+    sinks = new AccessLogSinks({ stats: ctx.stats, warn: (line) => process.stderr.write(`warning: ${line}\n`) });
+    fallbackSinks.set(ctx, sinks);
+  }
+  return sinks;
 }
 
 export interface CompiledFilterChain {
@@ -181,13 +200,15 @@ function compileFilterChain(json: Record<string, unknown>, key: string, ctx: Lis
             routes = ctx.routes.source(config.routeSpecifier.routeConfigName);
           }
           const chain = ctx.httpFilters.build(config.httpFilters, { statPrefix: config.statPrefix, stats: ctx.stats.scope(`http.${config.statPrefix}`) });
-          const hcm = new HttpConnectionManager(config, routes, chain, ctx.stats);
+          const accessLogs = compileAccessLogs(config.accessLog, accessLogSinks(ctx));
+          const hcm = new HttpConnectionManager(config, routes, chain, ctx.stats, accessLogs);
           return { key, name, tls, filter: hcm, detectH2c: config.codecType === 'AUTO', prefaceTimeoutMs: config.idleTimeoutMs || 15_000, rdsNames };
         });
       }
       if (type === TCP_PROXY_TYPE_URL || (type === undefined && fname === 'envoy.filters.network.tcp_proxy')) {
         const config = at('typed_config', () => compileTcpProxy(typed));
-        return { key, name, tls, filter: new TcpProxy(config, ctx.clusters, ctx.stats), detectH2c: false, prefaceTimeoutMs: 15_000, rdsNames: [] };
+        const accessLogs = at('typed_config', () => compileAccessLogs(typed['access_log'], accessLogSinks(ctx)));
+        return { key, name, tls, filter: new TcpProxy(config, ctx.clusters, ctx.stats, accessLogs), detectH2c: false, prefaceTimeoutMs: 15_000, rdsNames: [] };
       }
       throw new ProxyConfigError(type ? 'typed_config.@type' : 'name', `network filter '${String(type ?? fname)}' is not supported by tsmesh proxy (http_connection_manager and tcp_proxy are)`);
     });

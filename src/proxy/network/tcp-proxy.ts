@@ -13,6 +13,11 @@ import type { DownstreamConnection } from '../http/connection-manager.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
 import { bindConnectOptions } from '../upstream/bind-config.js';
 import type { NetworkFilter } from './network-filter.js';
+import { emitAccessLogs } from '../access-log/access-logger.js';
+import type { AccessLoggers } from '../access-log/access-logger.js';
+import { newStreamInfo } from '../http/stream-info.js';
+import type { StreamInfo } from '../http/stream-info.js';
+import { ResponseFlag } from '../errors/response-flags.js';
 
 /** How long the other side may still flush after one side closed cleanly. */
 const FLUSH_TIMEOUT_MS = 10_000;
@@ -72,6 +77,8 @@ export class TcpProxy implements NetworkFilter {
     readonly config: TcpProxyConfig,
     readonly clusters: ClusterManager,
     store: StatsStore,
+    /** The access_log loggers (one record per connection, when it closes); null when none. */
+    readonly accessLogs: AccessLoggers = null,
   ) {
     const s = store.scope(`tcp.${config.statPrefix}`);
     this.#cxTotal = s.counter('downstream_cx_total');
@@ -95,20 +102,39 @@ export class TcpProxy implements NetworkFilter {
 
   onConnection(downstream: Duplex, conn: DownstreamConnection): void {
     this.#cxTotal.inc();
-    const cluster = this.clusters.get(this.#pickCluster());
+    // A connection's record exists only when access logs are configured: nothing is allocated otherwise.
+    const info = this.accessLogs === null ? null : connectionInfo(conn);
+    const clusterName = this.#pickCluster();
+    const cluster = this.clusters.get(clusterName);
+    if (info !== null) info.upstreamCluster = info.upstreamClusterRaw = clusterName;
     if (cluster === undefined) {
       this.#cxNoRoute.inc();
+      // Envoy's tcp_proxy: NC (no cluster found).
+      if (info !== null) info.responseFlags |= ResponseFlag.NC;
+      this.#log(info);
       downstream.destroy();
       return;
     }
+    if (info !== null) info.upstreamCluster = cluster.config.observabilityName;
     const host = cluster.chooseHost({ hash: null }, { header: null, address: conn.localAddress, port: conn.localPort, restored: conn.localAddressRestored === true });
     if (host === null) {
       cluster.stats.cxNoneHealthy.inc();
+      if (info !== null) info.responseFlags |= ResponseFlag.UH;
+      this.#log(info);
       downstream.destroy();
       return;
     }
+    if (info !== null) {
+      info.upstreamHost = host.key;
+      info.upstreamMetadata = host.metadata;
+    }
     const tlsOptions = cluster.tls ? cluster.tls.connectOptions() : null;
     if (cluster.tls && !tlsOptions) {
+      if (info !== null) {
+        info.responseFlags |= ResponseFlag.UF;
+        info.upstreamTransportFailureReason = 'TLS secrets not ready';
+      }
+      this.#log(info);
       downstream.destroy();
       return;
     }
@@ -148,6 +174,7 @@ export class TcpProxy implements NetworkFilter {
       this.#connections.delete(downstream);
       upstream.destroy();
       downstream.destroy();
+      this.#log(info);
     };
     /**
      * One side closed. After a clean close (both of its halves ended) the other side has been
@@ -173,8 +200,20 @@ export class TcpProxy implements NetworkFilter {
       host.activeConnections++;
       const rx = this.#rxBytes;
       const tx = this.#txBytes;
-      downstream.on('data', (c: Buffer) => rx.inc(c.length));
-      upstream.on('data', (c: Buffer) => tx.inc(c.length));
+      if (info !== null) {
+        info.upstreamLocalAddress = upstream.localAddress === undefined ? '' : formatAddress(upstream.localAddress, upstream.localPort ?? 0);
+        downstream.on('data', (c: Buffer) => {
+          rx.inc(c.length);
+          info.bytesReceived += c.length;
+        });
+        upstream.on('data', (c: Buffer) => {
+          tx.inc(c.length);
+          info.bytesSent += c.length;
+        });
+      } else {
+        downstream.on('data', (c: Buffer) => rx.inc(c.length));
+        upstream.on('data', (c: Buffer) => tx.inc(c.length));
+      }
       downstream.pipe(upstream);
       upstream.pipe(downstream);
       downstream.resume();
@@ -183,6 +222,11 @@ export class TcpProxy implements NetworkFilter {
       if (!connected) {
         stats.cxConnectFail.inc();
         host.cxConnectFail++;
+        if (info !== null) {
+          // Envoy: UF, and the connection's failure as the transport failure reason.
+          info.responseFlags |= ResponseFlag.UF;
+          info.upstreamTransportFailureReason = err.code === 'ETIMEDOUT' ? 'connect timeout' : err.code ? `${err.code}: ${err.message}` : err.message;
+        }
         host.outlier?.putResult(err.code === 'ETIMEDOUT' ? 'local_origin_timeout' : 'local_origin_connect_failed');
       }
       closeBoth();
@@ -193,11 +237,19 @@ export class TcpProxy implements NetworkFilter {
     if (this.config.idleTimeoutMs > 0) {
       const onIdle = (): void => {
         this.#idleTimeout.inc();
+        if (info !== null) info.connectionTerminationDetails ||= 'tcp_proxy_idle_timeout';
         closeBoth();
       };
       upstream.setTimeout(this.config.idleTimeoutMs, onIdle);
       (downstream as net.Socket).setTimeout?.(this.config.idleTimeoutMs, onIdle);
     }
+  }
+
+  /** Writes the connection's record once (at its close, or when it is refused). */
+  #log(info: StreamInfo | null): void {
+    if (info === null || info.durationMs >= 0 || this.accessLogs === null) return;
+    info.durationMs = performance.now() - info.startMono;
+    emitAccessLogs(this.accessLogs, info);
   }
 
   /** TCP has no graceful signal; connections finish on their own and close() ends the rest. */
@@ -206,4 +258,22 @@ export class TcpProxy implements NetworkFilter {
   close(): void {
     for (const c of [...this.#connections]) c.destroy();
   }
+}
+
+/** A TCP connection's StreamInfo: no HTTP request, so PROTOCOL and REQ(...) print "-", RESPONSE_CODE 0. */
+function connectionInfo(conn: DownstreamConnection): StreamInfo {
+  const info = newStreamInfo();
+  info.protocol = '';
+  info.requestScheme = '';
+  info.downstreamRemoteAddress = info.downstreamDirectRemoteAddress = conn.remoteAddress;
+  info.downstreamRemotePort = info.downstreamDirectRemotePort = conn.remotePort;
+  info.downstreamLocalAddress = conn.localAddress;
+  info.downstreamLocalPort = conn.localPort;
+  info.downstreamLocalAddressRestored = conn.localAddressRestored === true;
+  info.requestedServerName = conn.serverName;
+  return info;
+}
+
+function formatAddress(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }

@@ -51,6 +51,7 @@ export const ENVOY_PROTO_FILES: readonly string[] = [
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
   'envoy/extensions/request_id/uuid/v3/uuid.proto',
   'envoy/extensions/access_loggers/file/v3/file.proto',
+  'envoy/extensions/access_loggers/stream/v3/stream.proto',
   'envoy/config/trace/v3/zipkin.proto',
   // TypedStruct: how Istio and others ship configs of types the receiver may not know.
   'udpa/type/v1/typed_struct.proto',

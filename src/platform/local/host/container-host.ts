@@ -107,6 +107,10 @@ export class ContainerHost {
         // POST /quitquitquit: the proxy drained and closed itself; the CLI would exit 0.
         onQuit: () => this.#end(run, 0, undefined),
         log: (line) => this.#log(run, `${line}\n`),
+        // The host process's stdout is shared by every container in it: a sidecar's access log
+        // (/dev/stdout, /dev/stderr) goes to its own container's log instead, as its stdout
+        // would in a process of its own (`tsmesh logs POD -c istio-proxy`).
+        accessLogOutputs: { stdout: (chunk) => this.#log(run, chunk), stderr: (chunk) => this.#log(run, chunk) },
       });
       this.#log(run, proxyStartedLines(proxy).map((l) => `tsmesh proxy: ${l}\n`).join(''));
       this.#up(run, () => proxy.close(), 'tsmesh proxy: close');

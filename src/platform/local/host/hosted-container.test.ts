@@ -171,6 +171,44 @@ test('two hosted proxies with static bootstraps route independently, each with i
   await upB.close();
 });
 
+test('hosted proxies write /dev/stdout access logs to their own container log, not the shared host\'s stdout', async () => {
+  const { host, lines } = newHost();
+  const upA = await startUpstream('A');
+  const upB = await startUpstream('B');
+  const routes = `- name: all\n  domains: ["*"]\n  routes:\n  - match: { prefix: "/" }\n    route: { cluster: svc }`;
+  const accessLog = `access_log:
+- name: envoy.access_loggers.file
+  typed_config:
+    "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+    path: /dev/stdout
+    log_format: { text_format_source: { inline_string: "access %REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS%\\n" } }`;
+  const files = [upA, upB].map((up, i) => {
+    const file = join(dir, `bootstrap-al-${i}.yaml`);
+    writeFileSync(file, httpBootstrap({ virtualHosts: routes, clusters: staticCluster('svc', [up.port]), hcmExtra: accessLog }));
+    return file;
+  });
+  const a = hosted(host, 'proxy-a', { type: 'proxy', argv: ['--bootstrap', files[0]!, '--admin-port', '0', '--drain-time-s', '0'] });
+  const b = hosted(host, 'proxy-b', { type: 'proxy', argv: ['--bootstrap', files[1]!, '--admin-port', '0', '--drain-time-s', '0'] });
+  a.c.start();
+  b.c.start();
+  const pa = await proxyPorts(a);
+  const pb = await proxyPorts(b);
+  assert.equal(a.c.pid, b.c.pid, 'one process hosts both');
+  assert.equal((await get(`http://127.0.0.1:${pa.http}/from-a`)).status, 200);
+  assert.equal((await get(`http://127.0.0.1:${pb.http}/from-b`)).status, 200);
+  const accessLines = (r: Recorded): string[] => r.log().split('\n').filter((l) => l.startsWith('access '));
+  // Lines are flushed within the proxy's 1 s flush interval.
+  await until('proxy-a\'s access log line', () => (accessLines(a).length > 0 ? true : undefined), 5_000);
+  await until('proxy-b\'s access log line', () => (accessLines(b).length > 0 ? true : undefined), 5_000);
+  assert.deepEqual(accessLines(a), ['access /from-a 200 -']);
+  assert.deepEqual(accessLines(b), ['access /from-b 200 -']);
+  assert.deepEqual(lines.filter((l) => l.includes('access /from')), [], 'nothing reached the host process\'s own stdout');
+  await a.c.stop();
+  await b.c.stop();
+  await upA.close();
+  await upB.close();
+});
+
 test('killing the host ends every hosted container; each restarts with its back-off in a new host', async () => {
   const { host, lines } = newHost();
   const port = await freePort();

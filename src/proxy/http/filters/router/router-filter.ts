@@ -120,18 +120,21 @@ export class RouterFilter implements HttpFilter {
     const cluster = clusterName === null ? undefined : this.clusters.get(clusterName);
     if (cluster === undefined) {
       this.stats?.noCluster.inc();
-      info.upstreamCluster = clusterName ?? '';
+      info.upstreamCluster = info.upstreamClusterRaw = clusterName ?? '';
       const nc = LocalReplies.noCluster;
       stream.sendLocalResponse(action.clusterNotFoundResponseCode, '', nc.flag, nc.details);
       return;
     }
     info.upstreamCluster = cluster.config.observabilityName;
+    info.upstreamClusterRaw = cluster.config.name;
 
     // max_requests (Envoy checks it as the request attaches to a connection; here, before the pool).
     if (!cluster.resources.default.requests.canCreate()) {
       cluster.stats.rqPendingOverflow.inc();
       const r = LocalReplies.upstreamOverflow;
       cluster.stats.recordResponse(r.status);
+      // In Envoy the first attempt has begun when the pool refuses it: %UPSTREAM_REQUEST_ATTEMPT_COUNT% is 1.
+      info.attemptCount = 1;
       stream.sendLocalResponse(r.status, r.body, r.flag, r.details, OVERLOADED);
       return;
     }
