@@ -177,5 +177,25 @@ test('proxy-config: an ejected host is FAILED in endpoints; clusters -o wide sho
   const wrong = await runToExit(['proxy-config', 'clusters', 'sleep-1.default', '--discovery-address', debug, '-o', 'wide', '--proxy-admin-address', `${GOOD}:${APP_PORT}`]);
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, new RegExp(`^tsmesh proxy-config clusters -o wide: the proxy's admin at ${GOOD.replace(/\./g, '\\.')}:${APP_PORT}/(clusters|stats) did not return JSON`));
+  // No admin on the port given: endpoints says so and falls back to the control plane's view,
+  // which cannot know of the ejection.
+  const fallback = await pc('endpoints', '--cluster', CLUSTER, '--proxy-admin-port', '1');
+  assert.equal(fallback.code, 0, fallback.stderr);
+  assert.match(fallback.stderr, new RegExp(`^tsmesh proxy-config endpoints: note: showing the control plane's view \\(OUTLIER CHECK is always OK there\\): cannot reach the proxy's admin at ${SLEEP.replace(/\./g, '\\.')}:1: .*ECONNREFUSED.*; set --proxy-admin-address HOST:PORT for the proxy's live state\n$`));
+  assert.deepEqual(fallback.stdout.split('\n').slice(1).map((l) => l.split(/\s+/).slice(0, 3).join(' ')), [`${BAD}:${APP_PORT} HEALTHY OK`, `${GOOD}:${APP_PORT} HEALTHY OK`, '']);
   passed = true;
+});
+
+test('proxy-config: bad -o wide use, --proxy-admin-address and --proxy-admin-port are refused with the flag named', async () => {
+  const cases: [string[], RegExp][] = [
+    [['endpoints', 'x', '-o', 'wide'], /^tsmesh proxy-config endpoints: -o wide is for clusters only\n$/],
+    [['clusters', 'x', '--proxy-admin-address', 'nope'], /^tsmesh proxy-config: --proxy-admin-address must be HOST:PORT, got "nope"\n$/],
+    [['clusters', 'x', '--proxy-admin-port', '70000'], /^tsmesh proxy-config: --proxy-admin-port must be a port number from 1 to 65535, got 70000\n$/],
+    [['clusters', 'x', '-o', 'tall'], /^tsmesh proxy-config: -o must be short, json, yaml or wide, got "tall"\n$/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await runToExit(['proxy-config', ...args, '--discovery-address', '127.0.0.1:1']);
+    assert.equal(r.code, 1, args.join(' '));
+    assert.match(r.stderr, re);
+  }
 });
