@@ -50,8 +50,8 @@ What only the running proxy knows is read from its admin server (/clusters, /sta
                     proxy enforces (MAX CONNECTIONS, MAX PENDING, MAX REQUESTS, MAX RETRIES),
                     EJECTED (hosts ejected now / hosts) and EJECTIONS (ejections enforced since
                     the proxy started); EJECTED and EJECTIONS are - without outlier detection.
-The admin is found at the proxy's IP (from the control plane) on --proxy-admin-port, or at
---proxy-admin-address. When it cannot be reached, endpoints falls back to the control plane's
+The admin is found at the proxy's IP (from the control plane), then 127.0.0.1, on
+--proxy-admin-port, and used if its /server_info names the proxy; or at --proxy-admin-address. When it cannot be reached, endpoints falls back to the control plane's
 view (OUTLIER CHECK then always OK) and says so on stderr; clusters -o wide fails.
 
 Flags:

@@ -3,7 +3,7 @@
  * cannot see: ejected hosts, enforced circuit breaker thresholds. istioctl port-forwards to the
  * pod's admin port (`--proxy-admin-port`, 15000); here the proxy's address comes from
  * `--proxy-admin-address HOST:PORT`, else from the control plane (the proxy's INSTANCE_IPS in
- * /debug/adsz) with `--proxy-admin-port`. An address found that way is used only if its
+ * /debug/adsz, then 127.0.0.1) with `--proxy-admin-port`. An address found that way is used only if its
  * /server_info names the same proxy, so another process listening there is never mistaken for it.
  */
 import http from 'node:http';
@@ -60,16 +60,21 @@ export async function locateAdmin(debugAddress: string, proxyId: string, namespa
   }
   const client = arr(obj(adsz)['clients'])[0];
   const ip = str(obj(client?.['metadata'])['INSTANCE_IPS']).split(',')[0]?.trim() ?? '';
-  if (client === undefined || ip === '') return { ok: false, reason: 'the control plane does not know the proxy\'s IP (no INSTANCE_IPS)' };
-  const address = hostPort(ip, port);
+  if (client === undefined) return { ok: false, reason: `the control plane's /debug/adsz does not list proxy ${proxyId}` };
   // The connection id is POD.NAMESPACE-N; the admin's node id is TYPE~IP~POD.NAMESPACE~DOMAIN.
   const pod = str(client['connectionId']).replace(/-\d+$/, '');
-  try {
-    const info = obj(await getAdminJson(address, '/server_info'));
-    const nodeId = str(obj(info['node'])['id']);
-    if (nodeId.split('~')[2] !== pod) return { ok: false, reason: `the admin at ${address} belongs to another proxy (${nodeId || 'no node id'})` };
-  } catch (err) {
-    return { ok: false, reason: (err as Error).message };
+  // `tsmesh proxy` keeps its admin on 127.0.0.1 unless --admin-address says otherwise, whatever its --ip.
+  const candidates = [...new Set([...(ip !== '' ? [hostPort(ip, port)] : []), hostPort('127.0.0.1', port)])];
+  const failures: string[] = [];
+  for (const address of candidates) {
+    try {
+      const info = obj(await getAdminJson(address, '/server_info'));
+      const nodeId = str(obj(info['node'])['id']);
+      if (nodeId.split('~')[2] === pod) return { ok: true, address };
+      failures.push(`the admin at ${address} belongs to another proxy (${nodeId || 'no node id'})`);
+    } catch (err) {
+      failures.push((err as Error).message);
+    }
   }
-  return { ok: true, address };
+  return { ok: false, reason: failures.join('; ') };
 }
