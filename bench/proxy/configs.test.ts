@@ -40,3 +40,26 @@ test('haproxyConfig: HTTP mode, one thread, keep-alive, the given ports', () => 
     assert.ok(cfg.includes(line), line);
   }
 });
+
+test('tsmeshBootstrap retry-od: Istio default retry policy on every route, outlier detection and circuit breakers on every cluster', () => {
+  const doc = parse(tsmeshBootstrap(ports, 3, 'retry-od'));
+  const routes = doc.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes;
+  assert.equal(routes.length, 3);
+  for (const r of routes) {
+    assert.deepEqual(r.route.retry_policy, {
+      retry_on: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
+      num_retries: 2,
+      retry_host_predicate: [{ name: 'envoy.retry_host_predicates.previous_hosts', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' } }],
+      host_selection_retry_max_attempts: 5,
+      retriable_status_codes: [503],
+    });
+  }
+  for (const c of doc.static_resources.clusters) {
+    assert.deepEqual(c.outlier_detection, { consecutive_5xx: 5, interval: '10s', base_ejection_time: '30s', max_ejection_percent: 100 });
+    assert.deepEqual(c.circuit_breakers.thresholds, [{ max_connections: 4294967295, max_pending_requests: 4294967295, max_requests: 4294967295, max_retries: 4294967295, track_remaining: true }]);
+  }
+  // The plain bootstrap has none of it.
+  const plain = parse(tsmeshBootstrap(ports, 3));
+  assert.equal(plain.static_resources.clusters[0].outlier_detection, undefined);
+  assert.equal(plain.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].route.retry_policy, undefined);
+});

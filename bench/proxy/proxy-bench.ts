@@ -19,7 +19,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'connections', kind: 'number', help: 'wrk keep-alive connections at saturation (default 32)' },
   { name: 'rate-connections', kind: 'number', help: 'keep-alive connections of the fixed-rate generator (default 16)' },
   { name: 'clusters', kind: 'number', help: 'clusters and routes for the idle-RSS figure (default 100)' },
-  { name: 'targets', kind: 'string', help: 'comma-separated subset of direct,tsmesh,haproxy (default all)' },
+  { name: 'targets', kind: 'string', help: 'comma-separated subset of direct,tsmesh,tsmesh-retry-od,haproxy (default all)' },
   { name: 'proxy-cpu', kind: 'number', help: 'CPU the proxy is pinned to (default 0)' },
   { name: 'load-cpu', kind: 'number', help: 'CPU the load generators and the upstream are pinned to (default 1)' },
   { name: 'tsmesh-bin', kind: 'string', help: 'the tsmesh entry point to run (default bin/tsmesh.js of this checkout)' },
@@ -30,6 +30,9 @@ const FLAGS: FlagSpec[] = [
 export const PROXY_USAGE = `npm run bench -- proxy [flags]
 
 Measures a 1 KiB Node upstream direct, through tsmesh proxy and through HAProxy, in one run.
+tsmesh-retry-od is tsmesh with Istio's default retry policy on the route and outlier detection
+and circuit breakers on the cluster (nothing fails: the cost of the bookkeeping), reported also
+as ratios to plain tsmesh. --targets direct,tsmesh,tsmesh-retry-od skips HAProxy.
 
 ${flagHelp(FLAGS)}`;
 
@@ -79,6 +82,7 @@ export async function benchProxy(argv: string[]): Promise<number> {
 
     const report: ProxyBenchReport = {
       setup:
+        `command: npm run bench -- proxy${argv.length ? ` ${argv.join(' ')}` : ''}\n` +
         `tsmesh proxy bench: ${cpus} CPUs; proxy on CPU ${proxyCpu ?? 'any'}, load generators and upstream (node http, 1 KiB) on CPU ${loadCpu ?? 'any'}\n` +
         `fixed rate: ${o.rate} req/s open loop over ${o.rateConnections} connections per target, ${o.warmupS}s warm-up + ${o.durationS}s measured ` +
         `per target, targets interleaved in ${o.rounds} rounds\n` +

@@ -57,3 +57,33 @@ test('a proxy that did not start gets its reason and "not measured", not a crash
   assert.match(row(out, 'RSS idle, 100 clusters'), /not measured$/);
   assert.match(out, /100 clusters: proxy failed to start: boom/);
 });
+
+test('tsmesh-retry-od: judged against the same targets in its own columns, and shown as ratios to plain tsmesh', () => {
+  const tsmesh: TargetResult = {
+    name: 'tsmesh',
+    errors: [],
+    rssIdle: 45e6,
+    rate: { load: load(0.19, 1.0), proxyCpu: cpu(0.05, 0.05), upstreamCpu: cpu(0.03, 0.03), proxyRssPeak: 60e6 },
+    saturation: { requestsPerSec: 20000, errors: 0, proxyCpu: cpu(0.05, 1) },
+  };
+  const variant: TargetResult = {
+    name: 'tsmesh-retry-od',
+    errors: [],
+    rssIdle: 46e6,
+    rate: { load: load(0.22, 1.1), proxyCpu: cpu(0.055, 0.055), upstreamCpu: cpu(0.03, 0.03), proxyRssPeak: 63e6 },
+    saturation: { requestsPerSec: 19000, errors: 0, proxyCpu: cpu(0.05, 1) },
+  };
+  const out = formatReport({ setup: 'setup line', targets: [direct, tsmesh, variant, haproxy], manyClusters: { clusters: 100, rssIdle: 49e6 } });
+  assert.match(row(out, 'tsmesh-retry-od '), /^tsmesh-retry-od\s+19,000\s+0\.220\s+1\.100/);
+  assert.match(row(out, 'added latency p50'), /\+0\.140 ms\s+\+0\.080 ms\s+<= 0\.15 ms\s+met\s+\+0\.170 ms\s+MISSED$/);
+  assert.match(row(out, 'vCPU per 1000'), /0\.050\s+0\.050\s+<= 0\.08\s+met\s+0\.055\s+met$/);
+  assert.match(row(out, 'saturation throughput'), /40 %\s+100 %\s+>= 40 %\s+met\s+38 %\s+MISSED$/);
+  assert.match(out, /\nRetry policy \+ outlier detection \+ circuit breakers, nothing failing: tsmesh-retry-od \/ tsmesh \(same run\)\n\s+tsmesh\s+tsmesh-retry-od\s+ratio\n/);
+  assert.match(row(out, 'p50 ms @rate'), /^p50 ms @rate\s+0\.190\s+0\.220\s+1\.16x$/);
+  assert.match(row(out, 'added p50 per hop @rate'), /\+0\.140 ms\s+\+0\.170 ms\s+1\.21x$/);
+  assert.match(row(out, 'CPU s/1k req @rate'), /0\.050\s+0\.055\s+1\.10x$/);
+  assert.match(row(out, 'sat req/s'), /20,000\s+19,000\s+0\.95x$/);
+  assert.match(row(out, 'RSS @rate'), /60\.0 MB\s+63\.0 MB\s+1\.05x$/);
+  // Without the variant the section is not printed.
+  assert.doesNotMatch(report(tsmesh, { clusters: 100, rssIdle: 49e6 }), /tsmesh-retry-od/);
+});

@@ -26,7 +26,37 @@ export function formatReport(r: ProxyBenchReport): string {
     if (t.name === 'direct' && rate) notes.push(`upstream (node http) alone: ${fixed(rate.upstreamCpu.perThousandRequests, 3)} CPU s per 1000 requests`);
     if (rate) notes.push(`${t.name}: latency max ${ms(rate.load.maxMs)} ms; generator sent late by p99 ${ms(rate.load.lagP99Ms)} ms, max ${ms(rate.load.lagMaxMs)} ms`);
   }
-  return [r.setup, '', table(head, rows), '', ...notes.map((n) => `  ${n}`), '', targets(r), ...caveats(r)].join('\n');
+  return [r.setup, '', table(head, rows), '', ...notes.map((n) => `  ${n}`), '', targets(r), ...policyCost(r), ...caveats(r)].join('\n');
+}
+
+/**
+ * What Istio's default retry policy, outlier detection and circuit breakers cost when nothing
+ * fails: tsmesh-retry-od's figures over plain tsmesh's, both from this run (ratio > 1: more
+ * latency, CPU or memory; for throughput, < 1 is the loss).
+ */
+function policyCost(r: ProxyBenchReport): string[] {
+  const plain = r.targets.find((t) => t.name === 'tsmesh');
+  const variant = r.targets.find((t) => t.name === 'tsmesh-retry-od');
+  if (!plain || !variant) return [];
+  const direct = r.targets.find((t) => t.name === 'direct')?.rate?.load;
+  const figures: [string, (t: TargetResult) => number | undefined, (v: number) => string][] = [
+    ['p50 ms @rate', (t) => t.rate?.load.p50Ms, ms],
+    ['p99 ms @rate', (t) => t.rate?.load.p99Ms, ms],
+    ['p99.9 ms @rate', (t) => t.rate?.load.p999Ms, ms],
+    ['added p50 per hop @rate', (t) => (t.rate && direct ? t.rate.load.p50Ms - direct.p50Ms : undefined), signedMs],
+    ['added p99 per hop @rate', (t) => (t.rate && direct ? t.rate.load.p99Ms - direct.p99Ms : undefined), signedMs],
+    ['CPU s/1k req @rate', (t) => t.rate?.proxyCpu?.perThousandRequests, (v) => v.toFixed(3)],
+    ['sat req/s', (t) => t.saturation?.requestsPerSec, (v) => int(v)],
+    ['req per proxy CPU-s @sat', (t) => (t.saturation?.proxyCpu ? t.saturation.requestsPerSec / t.saturation.proxyCpu.vcpu : undefined), (v) => int(v)],
+    ['RSS @rate', (t) => t.rate?.proxyRssPeak, mb],
+  ];
+  const rows = figures.map(([label, value, format]) => {
+    const a = value(plain);
+    const b = value(variant);
+    const shown = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? '—' : format(v));
+    return [label, shown(a), shown(b), a !== undefined && b !== undefined && a > 0 && b >= 0 ? `${(b / a).toFixed(2)}x` : '—'];
+  });
+  return ['', 'Retry policy + outlier detection + circuit breakers, nothing failing: tsmesh-retry-od / tsmesh (same run)', table(['', 'tsmesh', 'tsmesh-retry-od', 'ratio'], rows)];
 }
 
 /**
@@ -94,11 +124,19 @@ function targets(r: ProxyBenchReport): string {
       pass: (v) => v >= 40,
     },
   ];
+  // The retry-od variant, when measured, is judged against the same targets in two more columns.
+  const variant = byName.get('tsmesh-retry-od');
+  const shown = (g: Goal, v: number | undefined): string => (v === undefined || Number.isNaN(v) ? '—' : g.format(v));
   const rows = goals.map((g) => {
     const ts = byName.get('tsmesh');
     const v = ts && g.value(ts);
     const h = haproxy && g.value(haproxy);
-    return [g.label, v === undefined || Number.isNaN(v) ? '—' : g.format(v), h === undefined || Number.isNaN(h) ? '—' : g.format(h), g.limit, verdict(v, g.pass)];
+    const row = [g.label, shown(g, v), shown(g, h), g.limit, verdict(v, g.pass)];
+    if (variant) {
+      const w = g.value(variant);
+      row.push(shown(g, w), verdict(w, g.pass));
+    }
+    return row;
   });
   const many = r.manyClusters;
   rows.push([
@@ -107,8 +145,10 @@ function targets(r: ProxyBenchReport): string {
     '',
     '<= 50 MB',
     verdict(many.rssIdle, (v) => v <= 50 * MB),
+    ...(variant ? ['', ''] : []),
   ]);
-  const out = ['Issue 2 targets (tsmesh; HAProxy for reference; "per hop" = minus direct, same run)', table(['', 'tsmesh', 'haproxy', 'target', ''], rows)];
+  const head = ['', 'tsmesh', 'haproxy', 'target', '', ...(variant ? ['tsmesh-retry-od', ''] : [])];
+  const out = ['Issue 2 targets (tsmesh; HAProxy for reference; "per hop" = minus direct, same run)', table(head, rows)];
   if (many.error) out.push(`  ${many.clusters} clusters: ${many.error}`);
   return out.join('\n');
 }

@@ -2,7 +2,9 @@
  * `tsmesh proxy-config clusters|listeners|routes|endpoints NAME`: istioctl proxy-config over the
  * configuration the control plane sent proxy NAME (/debug/config_dump?proxyID=NAME), as
  * istioctl's summary tables or, with -o json|yaml, the resources themselves (proto3 JSON with
- * Envoy's snake_case names).
+ * Envoy's snake_case names). What only the running proxy knows comes from its own admin server:
+ * `endpoints` shows live health and outlier ejections (OUTLIER CHECK), as istioctl does, and
+ * `clusters -o wide` adds the circuit breaker thresholds the proxy enforces and its ejections.
  */
 import type { Command } from './command.js';
 import { CliError } from '../cli-error.js';
@@ -15,9 +17,11 @@ import { tabulate } from '../tabwriter.js';
 import { obj, resourcesOf, str } from '../proxy-config/config-dump.js';
 import type { Json } from '../proxy-config/config-dump.js';
 import { clusterRows, endpointRows, listenerRows, routeRows } from '../proxy-config/summaries.js';
+import { DEFAULT_PROXY_ADMIN_PORT, getAdminJson, locateAdmin } from '../proxy-config/proxy-admin.js';
+import { ejectionsEnforced, liveClusters, liveEndpointRows, wideClusterRows } from '../proxy-config/live-clusters.js';
 
 const FLAGS: readonly FlagSpec[] = [
-  { name: 'output', short: 'o', kind: 'string', help: 'short (default), json or yaml' },
+  { name: 'output', short: 'o', kind: 'string', help: 'short (default), json, yaml, or wide (clusters: adds the live thresholds and outlier ejections)' },
   { name: 'discovery-address', kind: 'string', help: `The control plane's debug server, HOST:PORT (default ${DEFAULT_DEBUG_ADDRESS})` },
   { name: 'namespace', short: 'n', kind: 'string', help: "The proxy's namespace, when NAME does not say (POD.NAMESPACE)" },
   { name: 'fqdn', kind: 'string', help: 'clusters: only those whose name contains this FQDN' },
@@ -28,6 +32,8 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'name', kind: 'string', help: 'routes: only the route configuration with this name' },
   { name: 'cluster', kind: 'string', help: 'endpoints: only this cluster' },
   { name: 'status', kind: 'string', help: 'endpoints: only this health status (HEALTHY, UNHEALTHY …)' },
+  { name: 'proxy-admin-address', kind: 'string', help: "The proxy's admin server, HOST:PORT (default: the proxy's IP from the control plane, port --proxy-admin-port)" },
+  { name: 'proxy-admin-port', kind: 'number', help: `The proxy's admin port (default ${DEFAULT_PROXY_ADMIN_PORT})` },
   STATE_DIR_FLAG,
   { name: 'help', short: 'h', kind: 'boolean', help: 'Show this help' },
 ];
@@ -36,6 +42,17 @@ const HELP = `Usage: tsmesh proxy-config clusters|listeners|routes|endpoints NAM
 
 Shows the Envoy configuration the control plane sent the proxy NAME (POD.NAMESPACE, a prefix
 of it, or deploy/NAME), as istioctl proxy-config prints it.
+
+What only the running proxy knows is read from its admin server (/clusters, /stats):
+  endpoints         STATUS and OUTLIER CHECK (OK, or FAILED while outlier detection has
+                    ejected the host) are the proxy's live view, as istioctl shows them.
+  clusters -o wide  adds, per cluster, the DEFAULT-priority circuit breaker thresholds the
+                    proxy enforces (MAX CONNECTIONS, MAX PENDING, MAX REQUESTS, MAX RETRIES),
+                    EJECTED (hosts ejected now / hosts) and EJECTIONS (ejections enforced since
+                    the proxy started); EJECTED and EJECTIONS are - without outlier detection.
+The admin is found at the proxy's IP (from the control plane), then 127.0.0.1, on
+--proxy-admin-port, and used if its /server_info names the proxy; or at --proxy-admin-address. When it cannot be reached, endpoints falls back to the control plane's
+view (OUTLIER CHECK then always OK) and says so on stderr; clusters -o wide fails.
 
 Flags:
 ${flagHelp(FLAGS)}`;
@@ -63,10 +80,16 @@ export const proxyConfigCommand: Command = {
     if (nameArg === undefined) throw new CliError(`tsmesh proxy-config ${kind}: NAME of the proxy is required (POD.NAMESPACE; see tsmesh proxy-status)`);
     if (extra.length > 0) throw new CliError(`tsmesh proxy-config ${kind}: unexpected arguments ${extra.join(' ')}`);
     const output = (values['output'] as string | undefined) ?? 'short';
-    if (output !== 'short' && output !== 'json' && output !== 'yaml') throw new CliError(`tsmesh proxy-config: -o must be short, json or yaml, got "${output}"`);
+    if (output !== 'short' && output !== 'json' && output !== 'yaml' && output !== 'wide') throw new CliError(`tsmesh proxy-config: -o must be short, json, yaml or wide, got "${output}"`);
+    if (output === 'wide' && kind !== 'clusters') throw new CliError(`tsmesh proxy-config ${kind}: -o wide is for clusters only`);
+    const adminPort = (values['proxy-admin-port'] as number | undefined) ?? DEFAULT_PROXY_ADMIN_PORT;
+    if (!(Number.isInteger(adminPort) && adminPort >= 1 && adminPort <= 65535)) throw new CliError(`tsmesh proxy-config: --proxy-admin-port must be a port number from 1 to 65535, got ${adminPort}`);
+    const adminGiven = values['proxy-admin-address'] as string | undefined;
+    if (adminGiven !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[^:\s\[\]]+):\d{1,5}$/.test(adminGiven)) throw new CliError(`tsmesh proxy-config: --proxy-admin-address must be HOST:PORT, got ${JSON.stringify(adminGiven)}`);
 
     const address = await debugAddress(values);
-    const query = new URLSearchParams({ proxyID: await proxyIdFor(values, nameArg) });
+    const proxyId = await proxyIdFor(values, nameArg);
+    const query = new URLSearchParams({ proxyID: proxyId });
     const ns = values['namespace'] as string | undefined;
     if (ns !== undefined) query.set('namespace', ns);
     if (kind === 'endpoints') query.set('include_eds', 'true');
@@ -74,6 +97,35 @@ export const proxyConfigCommand: Command = {
     const res = resourcesOf(dump);
 
     const selected = select(kind, res, values);
+    const live = (): ReturnType<typeof locateAdmin> => locateAdmin(address, proxyId, ns, adminGiven, adminPort);
+    if (output === 'wide') {
+      const at = await live();
+      if (!at.ok) throw new CliError(`tsmesh proxy-config clusters -o wide: ${at.reason} (set --proxy-admin-address HOST:PORT)`);
+      const [clustersJson, statsJson] = await Promise.all([
+        getAdminJson(at.address, '/clusters?format=json'),
+        getAdminJson(at.address, `/stats?format=json&filter=${encodeURIComponent('outlier_detection\\.ejections_enforced_total$')}`),
+      ]).catch((err: Error) => {
+        throw new CliError(`tsmesh proxy-config clusters -o wide: ${err.message}`);
+      });
+      process.stdout.write(tabulate(wideClusterRows(selected, liveClusters(clustersJson), ejectionsEnforced(statsJson))));
+      return 0;
+    }
+    if (kind === 'endpoints' && output === 'short') {
+      const at = await live();
+      if (at.ok) {
+        const clustersJson = await getAdminJson(at.address, '/clusters?format=json').catch((err: Error) => {
+          throw new CliError(`tsmesh proxy-config endpoints: ${err.message}`);
+        });
+        process.stdout.write(tabulate(liveEndpointRows(clustersJson, {
+          ...(typeof values['address'] === 'string' ? { address: values['address'] } : {}),
+          ...(typeof values['port'] === 'number' ? { port: values['port'] } : {}),
+          ...(typeof values['cluster'] === 'string' ? { cluster: values['cluster'] } : {}),
+          ...(typeof values['status'] === 'string' ? { status: values['status'] } : {}),
+        })));
+        return 0;
+      }
+      process.stderr.write(`tsmesh proxy-config endpoints: note: showing the control plane's view (OUTLIER CHECK is always OK there): ${at.reason}; set --proxy-admin-address HOST:PORT for the proxy's live state\n`);
+    }
     if (output === 'json') process.stdout.write(`${JSON.stringify(selected, null, 4)}\n`);
     else if (output === 'yaml') process.stdout.write((await import('yaml')).stringify(selected)); // loaded only when asked for
     else {

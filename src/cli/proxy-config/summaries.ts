@@ -36,18 +36,24 @@ export function describeManagement(metadata: unknown): string {
   return pieces.length === 8 ? `${pieces[7]}.${pieces[5]}` : '';
 }
 
+export const CLUSTER_HEADER: readonly string[] = ['SERVICE FQDN', 'PORT', 'SUBSET', 'DIRECTION', 'TYPE', 'DESTINATION RULE'];
+
 export function clusterRows(clusters: readonly Json[]): string[][] {
-  const rows: string[][] = [['SERVICE FQDN', 'PORT', 'SUBSET', 'DIRECTION', 'TYPE', 'DESTINATION RULE']];
-  const sorted = [...clusters].sort((a, b) => compareSubsetKeys(str(a['name']), str(b['name'])));
-  for (const c of sorted) {
-    const name = str(c['name']);
-    const k = parseSubsetKey(name);
-    // proto3 JSON omits the default enum value: no `type` is STATIC.
-    const type = str(c['type']) || 'STATIC';
-    if (k.istio) rows.push([k.fqdn, String(k.port), k.subset || '-', k.direction, type, describeManagement(c['metadata'])]);
-    else rows.push([name, '-', '-', '-', type, describeManagement(c['metadata'])]);
-  }
-  return rows;
+  return [[...CLUSTER_HEADER], ...sortedClusters(clusters).map(clusterRow)];
+}
+
+/** istioctl's order: FQDN, subset, port, direction. */
+export function sortedClusters(clusters: readonly Json[]): Json[] {
+  return [...clusters].sort((a, b) => compareSubsetKeys(str(a['name']), str(b['name'])));
+}
+
+export function clusterRow(c: Json): string[] {
+  const name = str(c['name']);
+  const k = parseSubsetKey(name);
+  // proto3 JSON omits the default enum value: no `type` is STATIC.
+  const type = str(c['type']) || 'STATIC';
+  if (k.istio) return [k.fqdn, String(k.port), k.subset || '-', k.direction, type, describeManagement(c['metadata'])];
+  return [name, '-', '-', '-', type, describeManagement(c['metadata'])];
 }
 
 export function listenerRows(listeners: readonly Json[]): string[][] {

@@ -76,17 +76,12 @@ export function clustersText(clusters: readonly AdminClusterView[]): string {
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
-/** admin.v3.HostHealthStatus from Envoy's health_flags words. */
+/** admin.v3.HostHealthStatus from Envoy's health_flags words, fields in proto field-number order. */
 function healthStatus(flags: string): Record<string, unknown> {
   const has = (w: string): boolean => flags.includes(`/${w}`);
   const out: Record<string, unknown> = {};
   if (has('failed_active_hc')) out.failed_active_health_check = true;
   if (has('failed_outlier_check')) out.failed_outlier_check = true;
-  if (has('degraded_active_hc')) out.failed_active_degraded_check = true;
-  if (has('pending_dynamic_removal')) out.pending_dynamic_removal = true;
-  if (has('pending_active_hc')) out.pending_active_hc = true;
-  if (has('excluded_via_immediate_hc_fail')) out.excluded_via_immediate_hc_fail = true;
-  if (has('active_hc_timeout')) out.active_hc_timeout = true;
   out.eds_health_status = has('eds_status_draining')
     ? 'DRAINING'
     : has('failed_eds_health')
@@ -94,6 +89,11 @@ function healthStatus(flags: string): Record<string, unknown> {
       : has('degraded_eds_health')
         ? 'DEGRADED'
         : 'HEALTHY';
+  if (has('degraded_active_hc')) out.failed_active_degraded_check = true;
+  if (has('pending_dynamic_removal')) out.pending_dynamic_removal = true;
+  if (has('pending_active_hc')) out.pending_active_hc = true;
+  if (has('excluded_via_immediate_hc_fail')) out.excluded_via_immediate_hc_fail = true;
+  if (has('active_hc_timeout')) out.active_hc_timeout = true;
   return out;
 }
 
