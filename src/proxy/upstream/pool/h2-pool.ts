@@ -137,6 +137,10 @@ export class H2Pool implements ConnPool {
     return this.#session && !this.#session.closed ? 1 : 0;
   }
 
+  isIdle(): boolean {
+    return (this.#session === null || this.#session.closed || this.#session.destroyed) && this.#draining.size === 0;
+  }
+
   drain(): Promise<void> {
     const s = this.#session;
     this.#closing = true;

@@ -127,8 +127,11 @@ export class RouterFilter implements HttpFilter {
     }
     info.upstreamCluster = cluster.config.observabilityName;
 
+    // route.priority picks the cluster's circuit-breaker thresholds (DEFAULT or HIGH).
+    const priority = action.priority === 'HIGH' ? 'high' : 'default';
+    const resources = cluster.resources[priority];
     // max_requests (Envoy checks it as the request attaches to a connection; here, before the pool).
-    if (!cluster.resources.default.requests.canCreate()) {
+    if (!resources.requests.canCreate()) {
       cluster.stats.rqPendingOverflow.inc();
       const r = LocalReplies.upstreamOverflow;
       cluster.stats.recordResponse(r.status);
@@ -149,7 +152,7 @@ export class RouterFilter implements HttpFilter {
     // Retry and timeout headers are read (and consumed) from the downstream headers, before the copy.
     const down = stream.headers;
     const grpc = isGrpc(down);
-    const retry = RetryState.create(action.retry, stream, retryResources(cluster), retryStats(cluster), this.random);
+    const retry = RetryState.create(action.retry, stream, retryResources(cluster, priority), retryStats(cluster), this.random);
     const timeouts = finalTimeouts(action, action.retry?.perTryTimeoutMs ?? 0, down, grpc);
 
     // The first host is picked before the headers are built: %UPSTREAM_METADATA% and
@@ -199,6 +202,8 @@ export class RouterFilter implements HttpFilter {
     const pickHost = (): Host | null => cluster.chooseHost(lbContext, od);
     const plan: ForwardPlan = {
       cluster,
+      priority,
+      resources,
       method: stream.method,
       path,
       authority,

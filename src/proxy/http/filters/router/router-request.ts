@@ -14,7 +14,8 @@ import type { RequestBodyBuffer } from '../../../router/request-body-buffer.js';
 import type { RetryDecision, RetryState } from '../../../router/retry-state.js';
 import { setTimeoutHeaders } from '../../../router/upstream-timeouts.js';
 import type { TimeoutSource, UpstreamTimeouts } from '../../../router/upstream-timeouts.js';
-import type { UpstreamCluster } from '../../../upstream/upstream-cluster.js';
+import type { ResourcePriority, UpstreamCluster } from '../../../upstream/upstream-cluster.js';
+import type { ResourceManager } from '../../../upstream/resource-manager.js';
 import type { Host } from '../../../upstream/host.js';
 import type { UpstreamFailure } from '../../../upstream/pool/upstream-request.js';
 import { RouterAttempt } from './router-attempt.js';
@@ -27,6 +28,9 @@ export const OVERLOADED: Readonly<Record<string, string>> = Object.freeze({ 'x-e
 /** What the filter resolved before the first attempt. */
 export interface ForwardPlan {
   readonly cluster: UpstreamCluster;
+  /** The route's priority, and the circuit breakers (resource manager) of that priority. */
+  readonly priority: ResourcePriority;
+  readonly resources: ResourceManager;
   readonly method: string;
   readonly path: string;
   readonly authority: string;
@@ -146,11 +150,13 @@ export class RouterRequest implements AttemptOwner {
     }
     if (plan.includeAttemptCount) headers['x-envoy-attempt-count'] = String(this.#attempts);
     const body = plan.body !== null ? plan.body.reader() : isRetry ? null : plan.rawBody;
-    const attempt = new RouterAttempt(this, cluster, host);
+    const pool = cluster.pool(host, cluster.poolProtocol(info.protocol === 'HTTP/2'), plan.priority);
+    // max_connection_pools: Envoy's router has no pool for the host and answers 503 UH.
+    if (pool === 'pool_overflow') return this.#reply(LocalReplies.noHealthyUpstream);
+    const attempt = new RouterAttempt(this, cluster, plan.resources, host);
     if (plan.body !== null) attempt.bodyReader = body;
     this.attempt = attempt;
-    const pool = cluster.pool(host, cluster.poolProtocol(info.protocol === 'HTTP/2'));
-    if (pool === null) {
+    if (pool === 'tls_not_ready') {
       info.upstreamTransportFailureReason = 'TLS secrets not ready';
       return this.onAttemptError(attempt, 'connection_failure', 'TLS secrets not ready');
     }
