@@ -65,7 +65,7 @@ describe('supported fields', () => {
       want: [],
     },
     {
-      name: 'route fields the proxy implements are not reported (retries, mirrors, gRPC timeout cap, attempt count); retry_priority and hedge_policy are',
+      name: 'route fields the proxy implements are not reported (retries with retry_priority, mirrors, gRPC timeout cap, attempt count); hedge_policy is',
       type: 'envoy.config.route.v3.RouteConfiguration',
       json: {
         name: 'r', max_direct_response_body_size_bytes: 1024, ignore_port_in_host_matching: true,
@@ -77,7 +77,7 @@ describe('supported fields', () => {
             route: {
               weighted_clusters: { clusters: [{ name: 'a', weight: 1, host_rewrite_literal: 'h' }] },
               cluster_not_found_response_code: 'NOT_FOUND', max_grpc_timeout: '0s',
-              retry_policy: { num_retries: 2, retry_priority: { name: 'envoy.retry_priorities.previous_priorities' }, retry_back_off: { base_interval: '0.01s' } },
+              retry_policy: { num_retries: 2, retry_priority: { name: 'envoy.retry_priorities.previous_priorities', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig', update_frequency: 2 } }, retry_back_off: { base_interval: '0.01s' } },
               request_mirror_policies: [{ cluster: 'm', runtime_fraction: { default_value: { numerator: 50 } }, trace_sampled: false }],
               hedge_policy: { hedge_on_per_try_timeout: true },
             },
@@ -85,7 +85,6 @@ describe('supported fields', () => {
         }],
       },
       want: [
-        { path: 'virtual_hosts[0].routes[0].route.retry_policy.retry_priority', field: 'retry_priority', type: 'envoy.config.route.v3.RetryPolicy' },
         { path: 'virtual_hosts[0].routes[0].route.hedge_policy', field: 'hedge_policy', type: 'envoy.config.route.v3.RouteAction' },
       ],
     },

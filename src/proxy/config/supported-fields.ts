@@ -110,13 +110,13 @@ export const SUPPORTED_FIELDS: Record<string, readonly string[]> = {
     // Retries, mirrors and gRPC deadlines (router-request.ts, upstream-timeouts.ts).
     'retry_policy', 'request_mirror_policies', 'max_grpc_timeout', 'grpc_timeout_offset',
   ],
-  // retry_priority (Istio's retryRemoteLocalities → previous_priorities) is left out: it is
-  // accepted but priorities are not moved on retry, so it stays reported.
   'envoy.config.route.v3.RetryPolicy': [
-    'retry_on', 'num_retries', 'per_try_timeout', 'retry_host_predicate', 'host_selection_retry_max_attempts',
+    'retry_on', 'num_retries', 'per_try_timeout', 'retry_priority', 'retry_host_predicate', 'host_selection_retry_max_attempts',
     'retriable_status_codes', 'retry_back_off', 'retriable_headers', 'retriable_request_headers',
   ],
   'envoy.config.route.v3.RetryPolicy.RetryHostPredicate': ['name', 'typed_config'],
+  'envoy.config.route.v3.RetryPolicy.RetryPriority': ['name', 'typed_config'],
+  'envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig': ['update_frequency'],
   'envoy.config.route.v3.RetryPolicy.RetryBackOff': ['base_interval', 'max_interval'],
   'envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate': [],
   // trace_sampled only affects tracing, which tsmesh does not do: accepted silently.

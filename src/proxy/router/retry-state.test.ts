@@ -181,16 +181,18 @@ describe('retry state: request headers', () => {
 describe('retry host predicate', () => {
   test('previous_hosts: tried hosts are picked again up to host_selection_retry_max_attempts', () => {
     const { state } = rig({ retry_on: '5xx', retry_host_predicate: [{ name: 'envoy.retry_host_predicates.previous_hosts' }], host_selection_retry_max_attempts: '5' });
-    state!.onHostAttempted('a');
-    assert.equal(state!.shouldSelectAnotherHost('a'), true);
-    assert.equal(state!.shouldSelectAnotherHost('b'), false);
+    const a = { priority: 0 };
+    state!.onHostAttempted(a);
+    assert.equal(state!.shouldSelectAnotherHost(a), true);
+    assert.equal(state!.shouldSelectAnotherHost({ priority: 0 }), false);
     assert.equal(state!.hostSelectionAttempts, 6);
   });
 
   test('without the predicate any host may be picked again', () => {
     const { state } = rig({ retry_on: '5xx' });
-    state!.onHostAttempted('a');
-    assert.equal(state!.shouldSelectAnotherHost('a'), false);
+    const a = { priority: 0 };
+    state!.onHostAttempted(a);
+    assert.equal(state!.shouldSelectAnotherHost(a), false);
     assert.equal(state!.hostSelectionAttempts, 1);
   });
 });

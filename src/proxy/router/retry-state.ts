@@ -10,6 +10,7 @@ import { JitteredBackOff } from './backoff.js';
 import { HeaderMatcher } from './header-matcher.js';
 import { GRPC_BITS, GRPC_STATUS_BITS, NO_RETRY_POLICY, RetryOn, parseRetryOn } from './retry-policy.js';
 import type { RetryPolicy } from './retry-policy.js';
+import { PreviousPrioritiesRetryPriority } from '../upstream/lb/previous-priorities.js';
 
 /** The cluster side: its retry circuit breaker (max_retries or retry budget) and Envoy's counters. */
 export interface RetryResources {
@@ -71,6 +72,8 @@ export class RetryState {
   /** Retries granted so far. */
   #retries = 0;
   readonly #attempted: unknown[] = [];
+  /** retry_priority (previous_priorities), or null. */
+  readonly retryPriority: PreviousPrioritiesRetryPriority | null;
 
   private constructor(
     policy: RetryPolicy,
@@ -88,6 +91,8 @@ export class RetryState {
     this.#codes = codes;
     this.#headers = headers;
     this.#backOff = new JitteredBackOff(policy.baseIntervalMs, policy.maxIntervalMs, random);
+    const freq = policy.previousPrioritiesUpdateFrequency;
+    this.retryPriority = freq > 0 ? new PreviousPrioritiesRetryPriority(freq) : null;
   }
 
   /**
@@ -216,9 +221,10 @@ export class RetryState {
     };
   }
 
-  /** Hosts tried so far (retry_host_predicate previous_hosts). */
-  onHostAttempted(host: unknown): void {
+  /** Hosts tried so far (retry_host_predicate previous_hosts, retry_priority previous_priorities). */
+  onHostAttempted(host: { readonly priority: number }): void {
     this.#attempted.push(host);
+    this.retryPriority?.onHostAttempted(host);
   }
 
   /** The previous_hosts predicate: pick again when this host was tried already. */

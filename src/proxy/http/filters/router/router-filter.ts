@@ -199,7 +199,10 @@ export class RouterFilter implements HttpFilter {
       });
     }
 
-    const pickHost = (): Host | null => cluster.chooseHost(lbContext, od);
+    // Retries pick with the request's retry_priority (previous_priorities), when it has one.
+    const retryPriority = retry?.retryPriority ?? null;
+    const retryContext = retryPriority === null ? lbContext : { hash, retryPriority };
+    const pickHost = (): Host | null => cluster.chooseHost(retryContext, od);
     const plan: ForwardPlan = {
       cluster,
       priority,
