@@ -270,6 +270,7 @@ export class UpstreamCluster {
         resources,
         bind: cfg.upstreamBind,
         maxRequestsPerConnection: cfg.http.maxRequestsPerConnection,
+        maxConcurrentStreams: cfg.http.http2?.maxConcurrentStreams ?? 2147483647,
       });
     }
     return new H1Pool({
