@@ -222,3 +222,18 @@ describe('back-off', () => {
     assert.equal(d2.reason, 'retry 2 on 5xx (status 503), back-off 50 ms of [0, 200)');
   });
 });
+
+describe('hedging (shouldHedgeRetryPerTryTimeout)', () => {
+  test('a per-try timeout asks for a retry whatever retry_on holds, within the retry limit and circuit breaker', () => {
+    const { state, stats, active } = rig({ retry_on: 'retriable-4xx', num_retries: 1 });
+    const d = state!.shouldHedgeRetryPerTryTimeout();
+    assert.equal(d.status, 'yes');
+    assert.match(d.reason, /^retry 1 on hedge_on_per_try_timeout \(per_try_timeout\)/);
+    assert.equal(stats.retry.n, 1);
+    assert.equal(active(), 1, 'the retry holds a slot of the retry circuit breaker');
+    assert.equal(state!.shouldHedgeRetryPerTryTimeout().status, 'limit_exceeded');
+    assert.equal(stats.limitExceeded.n, 1);
+    const full = rig({ retry_on: '5xx', num_retries: 3 }, {}, { max: 0 });
+    assert.equal(full.state!.shouldHedgeRetryPerTryTimeout().status, 'overflow');
+  });
+});

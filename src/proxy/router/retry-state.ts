@@ -192,6 +192,15 @@ export class RetryState {
     return this.#shouldRetry(this.wouldRetryFromReset(reason, requestStarted), reason);
   }
 
+  /**
+   * hedge_on_per_try_timeout: a per-try timeout always asks for a retry beside the running attempt
+   * (Envoy's shouldHedgeRetryPerTryTimeout: no reset happened, so no retry_on condition applies),
+   * within the retry limit and the retry circuit breaker.
+   */
+  shouldHedgeRetryPerTryTimeout(): RetryDecision {
+    return this.#shouldRetry('hedge_on_per_try_timeout', 'per_try_timeout');
+  }
+
   /** Envoy's RetryStateImpl::shouldRetry: the retry limit, then the circuit breaker, then back-off. */
   #shouldRetry(condition: string | null, outcome: string): RetryDecision {
     // An armed retry whose attempt is now not retriable succeeded.

@@ -34,6 +34,8 @@ export class RouterAttempt implements UpstreamHandler {
   started = false;
   /** Response headers arrived. */
   gotHeaders = false;
+  /** A per-try timeout hedged it (a retry runs beside it): it is never retried itself. */
+  hedged = false;
   #perTry: NodeJS.Timeout | null = null;
   #ended = false;
   #timeoutReported = false;

@@ -152,6 +152,12 @@ export class RouterFilter implements HttpFilter {
     // Retry and timeout headers are read (and consumed) from the downstream headers, before the copy.
     const down = stream.headers;
     const grpc = isGrpc(down);
+    // Envoy's finalHedgingParams: x-envoy-hedge-on-per-try-timeout (internal callers only; the
+    // connection manager strips it from external ones) overrides the route; RetryState consumes it.
+    let hedge = action.hedgeOnPerTryTimeout;
+    const hedgeHeader = down['x-envoy-hedge-on-per-try-timeout'];
+    if (hedgeHeader === 'true') hedge = true;
+    else if (hedgeHeader === 'false') hedge = false;
     const retry = RetryState.create(action.retry, stream, retryResources(cluster, priority), retryStats(cluster), this.random);
     const timeouts = finalTimeouts(action, action.retry?.perTryTimeoutMs ?? 0, down, grpc);
 
@@ -214,6 +220,7 @@ export class RouterFilter implements HttpFilter {
       timeouts,
       timeoutSource: action,
       retry,
+      hedgeOnPerTryTimeout: hedge,
       body,
       rawBody: body === null ? rawBody : null,
       pickHost,
