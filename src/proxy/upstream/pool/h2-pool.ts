@@ -109,6 +109,10 @@ export class H2Pool implements ConnPool {
       this.#dispatchPending();
       this.#failStranded();
     });
+    // A GOAWAY from the server: the session takes no new streams (Envoy drains the client).
+    session.once('goaway', () => {
+      client.draining = true;
+    });
     session.on('error', () => {
       /* surfaced per stream */
     });
