@@ -114,3 +114,34 @@ test("the server's SETTINGS_MAX_CONCURRENT_STREAMS 1 limits a session too; at ma
   assert.equal(up.maxOpen(), 1);
   assert.equal(await statValue(admin, 'cluster.h2up.upstream_cx_http2_total'), 2);
 });
+
+test('a session the server sent GOAWAY on takes no new stream: the next request opens a new session and succeeds', async (t) => {
+  const serverSessions = new Set<http2.ServerHttp2Session>();
+  const server = http2.createServer();
+  server.on('session', (s) => serverSessions.add(s));
+  server.on('stream', (stream) => {
+    const session = stream.session!;
+    stream.respond({ ':status': 200 });
+    stream.end('h2');
+    // Going away after the first answer, with the connection kept open (graceful shutdown).
+    stream.once('close', () => {
+      if (!session.destroyed) session.goaway(http2.constants.NGHTTP2_NO_ERROR, 1);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const p = await proxyFor(t, port, {});
+  t.after(() => {
+    // A session that went away may wait for its peer: end them all so close() can finish.
+    for (const s of serverSessions) s.destroy();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+  const base = `http://127.0.0.1:${p.port('http')}`;
+  for (let i = 0; i < 3; i++) {
+    const r = await get(`${base}/${i}`);
+    assert.equal(r.status, 200, `request ${i}: ${r.status} ${r.body}`);
+    // Let the GOAWAY arrive before the next request.
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  assert.equal(serverSessions.size, 3);
+});

@@ -109,7 +109,8 @@ export class H2Pool implements ConnPool {
       this.#dispatchPending();
       this.#failStranded();
     });
-    // A GOAWAY from the server: the session takes no new streams (Envoy drains the client).
+    // A GOAWAY from the server: the session takes no new streams (Envoy drains the client). Node
+    // also closes the session itself on GOAWAY; this keeps the pool from depending on that.
     session.once('goaway', () => {
       client.draining = true;
     });
