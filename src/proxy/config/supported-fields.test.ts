@@ -39,7 +39,7 @@ describe('supported fields', () => {
         static_resources: {
           listeners: [{
             name: 'l',
-            filter_chains: [{ filters: [{ name: 'hcm', typed_config: { '@type': HCM_URL, stat_prefix: 's', tracing: {}, route_config: { virtual_hosts: [{ name: 'v', domains: ['*'], routes: [{ match: { prefix: '/', grpc: {} }, route: { cluster: 'c', hedge_policy: {} } }] }] } } }] }],
+            filter_chains: [{ filters: [{ name: 'hcm', typed_config: { '@type': HCM_URL, stat_prefix: 's', tracing: {}, route_config: { virtual_hosts: [{ name: 'v', domains: ['*'], routes: [{ match: { prefix: '/', grpc: {} }, route: { cluster: 'c', internal_redirect_policy: {} } }] }] } } }] }],
           }],
           clusters: [{ name: 'c', typed_extension_protocol_options: { h: { '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions', upstream_http_protocol_options: {} } } }],
         },
@@ -48,7 +48,7 @@ describe('supported fields', () => {
         { path: 'stats_config', field: 'stats_config', type: 'envoy.config.bootstrap.v3.Bootstrap' },
         { path: 'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.tracing', field: 'tracing', type: 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager' },
         { path: 'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].match.grpc', field: 'grpc', type: 'envoy.config.route.v3.RouteMatch' },
-        { path: 'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].route.hedge_policy', field: 'hedge_policy', type: 'envoy.config.route.v3.RouteAction' },
+        { path: 'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].route.internal_redirect_policy', field: 'internal_redirect_policy', type: 'envoy.config.route.v3.RouteAction' },
         { path: 'static_resources.clusters[0].typed_extension_protocol_options.h.upstream_http_protocol_options', field: 'upstream_http_protocol_options', type: 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions' },
       ],
     },
@@ -65,7 +65,7 @@ describe('supported fields', () => {
       want: [],
     },
     {
-      name: 'route fields the proxy implements are not reported (retries, mirrors, gRPC timeout cap, attempt count); retry_priority and hedge_policy are',
+      name: 'route fields the proxy implements are not reported (retries with retry_priority, hedging on per-try timeout, mirrors, gRPC timeout cap, attempt count); HedgePolicy fields Envoy does not implement are',
       type: 'envoy.config.route.v3.RouteConfiguration',
       json: {
         name: 'r', max_direct_response_body_size_bytes: 1024, ignore_port_in_host_matching: true,
@@ -77,16 +77,15 @@ describe('supported fields', () => {
             route: {
               weighted_clusters: { clusters: [{ name: 'a', weight: 1, host_rewrite_literal: 'h' }] },
               cluster_not_found_response_code: 'NOT_FOUND', max_grpc_timeout: '0s',
-              retry_policy: { num_retries: 2, retry_priority: { name: 'envoy.retry_priorities.previous_priorities' }, retry_back_off: { base_interval: '0.01s' } },
+              retry_policy: { num_retries: 2, retry_priority: { name: 'envoy.retry_priorities.previous_priorities', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig', update_frequency: 2 } }, retry_back_off: { base_interval: '0.01s' } },
               request_mirror_policies: [{ cluster: 'm', runtime_fraction: { default_value: { numerator: 50 } }, trace_sampled: false }],
-              hedge_policy: { hedge_on_per_try_timeout: true },
+              hedge_policy: { hedge_on_per_try_timeout: true, initial_requests: 2 },
             },
           }],
         }],
       },
       want: [
-        { path: 'virtual_hosts[0].routes[0].route.retry_policy.retry_priority', field: 'retry_priority', type: 'envoy.config.route.v3.RetryPolicy' },
-        { path: 'virtual_hosts[0].routes[0].route.hedge_policy', field: 'hedge_policy', type: 'envoy.config.route.v3.RouteAction' },
+        { path: 'virtual_hosts[0].routes[0].route.hedge_policy.initial_requests', field: 'initial_requests', type: 'envoy.config.route.v3.HedgePolicy' },
       ],
     },
     {
@@ -119,11 +118,11 @@ describe('supported fields', () => {
   }
 
   test('one summary line per resource, counting repeated fields', () => {
-    const route = (n: number) => ({ match: { prefix: `/${n}` }, route: { cluster: 'c', hedge_policy: { initial_requests: 2 } } });
-    const json = { name: 'r', virtual_hosts: [{ name: 'v', domains: ['*'], hedge_policy: {}, routes: [route(1), route(2), route(3)] }] };
+    const route = (n: number) => ({ match: { prefix: `/${n}` }, route: { cluster: 'c', internal_redirect_policy: { max_internal_redirects: 2 } } });
+    const json = { name: 'r', virtual_hosts: [{ name: 'v', domains: ['*'], virtual_clusters: [], routes: [route(1), route(2), route(3)] }] };
     assert.equal(
       summarizeUnsupported(unsupportedFields('envoy.config.route.v3.RouteConfiguration', json)),
-      'fields not supported by tsmesh and ignored: VirtualHost.hedge_policy, RouteAction.hedge_policy (×3) (first at virtual_hosts[0].hedge_policy)',
+      'fields not supported by tsmesh and ignored: VirtualHost.virtual_clusters, RouteAction.internal_redirect_policy (×3) (first at virtual_hosts[0].virtual_clusters)',
     );
     assert.equal(summarizeUnsupported([]), null);
   });

@@ -88,7 +88,7 @@ export const SUPPORTED_FIELDS: Record<string, readonly string[]> = {
     'name', 'domains', 'routes', 'request_headers_to_add', 'request_headers_to_remove', 'response_headers_to_add',
     'response_headers_to_remove', 'typed_per_filter_config', 'require_tls',
     // Retries and mirrors (router-request.ts, retry-state.ts, request-mirror.ts).
-    'retry_policy', 'request_mirror_policies', 'include_request_attempt_count', 'include_attempt_count_in_response',
+    'retry_policy', 'hedge_policy', 'request_mirror_policies', 'include_request_attempt_count', 'include_attempt_count_in_response',
     'include_is_timeout_retry_header', 'per_request_buffer_limit_bytes',
   ],
   'envoy.config.route.v3.Route': [
@@ -116,15 +116,17 @@ export const SUPPORTED_FIELDS: Record<string, readonly string[]> = {
     'cluster', 'weighted_clusters', 'cluster_header', 'prefix_rewrite', 'regex_rewrite', 'host_rewrite_literal',
     'auto_host_rewrite', 'timeout', 'hash_policy', 'cluster_not_found_response_code',
     // Retries, mirrors and gRPC deadlines (router-request.ts, upstream-timeouts.ts).
-    'retry_policy', 'request_mirror_policies', 'max_grpc_timeout', 'grpc_timeout_offset',
+    'retry_policy', 'hedge_policy', 'request_mirror_policies', 'max_grpc_timeout', 'grpc_timeout_offset',
   ],
-  // retry_priority (Istio's retryRemoteLocalities → previous_priorities) is left out: it is
-  // accepted but priorities are not moved on retry, so it stays reported.
+  // initial_requests and additional_request_chance are not implemented by Envoy either.
+  'envoy.config.route.v3.HedgePolicy': ['hedge_on_per_try_timeout'],
   'envoy.config.route.v3.RetryPolicy': [
-    'retry_on', 'num_retries', 'per_try_timeout', 'retry_host_predicate', 'host_selection_retry_max_attempts',
+    'retry_on', 'num_retries', 'per_try_timeout', 'retry_priority', 'retry_host_predicate', 'host_selection_retry_max_attempts',
     'retriable_status_codes', 'retry_back_off', 'retriable_headers', 'retriable_request_headers',
   ],
   'envoy.config.route.v3.RetryPolicy.RetryHostPredicate': ['name', 'typed_config'],
+  'envoy.config.route.v3.RetryPolicy.RetryPriority': ['name', 'typed_config'],
+  'envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig': ['update_frequency'],
   'envoy.config.route.v3.RetryPolicy.RetryBackOff': ['base_interval', 'max_interval'],
   'envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate': [],
   // trace_sampled only affects tracing, which tsmesh does not do: accepted silently.

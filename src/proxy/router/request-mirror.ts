@@ -92,8 +92,9 @@ export function sendShadow(
     cluster.stats.cxNoneHealthy.inc();
     return null;
   }
+  // Envoy's shadows go through its async client, whose routes are at DEFAULT priority.
   const pool = cluster.pool(host, cluster.poolProtocol(downstreamIsH2));
-  if (pool === null) return null;
+  if (typeof pool === 'string') return null;
   const shadow = new ShadowRequest(cluster, host, spec.body);
   shadow.upstream = pool.request(spec, shadow);
   // Envoy gives shadows the route's global timeout.

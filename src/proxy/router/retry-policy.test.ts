@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { ProxyConfigError } from '../config/config-error.js';
 import { RetryGrpcOn, RetryOn, compileRetryPolicy, parseRetryOn, retryOnNames } from './retry-policy.js';
 
+const PP_TYPE = 'type.googleapis.com/envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig';
+
 describe('retry policy', () => {
   test("Istio's default policy compiles to Envoy's semantics", () => {
     const p = compileRetryPolicy(
@@ -48,6 +50,12 @@ describe('retry policy', () => {
     });
   });
 
+  test("retry_priority previous_priorities: Istio's retryRemoteLocalities (update_frequency 2)", () => {
+    const p = compileRetryPolicy({ retry_on: '5xx', retry_priority: { name: 'envoy.retry_priorities.previous_priorities', typed_config: { '@type': PP_TYPE, update_frequency: 2 } } }, 'rp');
+    assert.equal(p.previousPrioritiesUpdateFrequency, 2);
+    assert.equal(compileRetryPolicy({ retry_on: '5xx' }, 'rp').previousPrioritiesUpdateFrequency, 0);
+  });
+
   const bad: [string, Record<string, unknown>, RegExp][] = [
     ['negative per_try_timeout', { per_try_timeout: '-1s' }, /rp\.per_try_timeout.*must not be negative/],
     ['zero base interval', { retry_back_off: { base_interval: '0s' } }, /rp\.retry_back_off\.base_interval.*greater than 0/],
@@ -57,6 +65,9 @@ describe('retry policy', () => {
     ['unknown host predicate', { retry_host_predicate: [{ name: 'envoy.retry_host_predicates.omit_canary_hosts' }] }, /rp\.retry_host_predicate\[0\]\.name.*not supported/],
     ['per_try_idle_timeout', { per_try_idle_timeout: '1s' }, /rp\.per_try_idle_timeout/],
     ['negative num_retries', { num_retries: -1 }, /rp\.num_retries.*non-negative integer/],
+    ['unknown retry priority', { retry_priority: { name: 'envoy.retry_priorities.other' } }, /rp\.retry_priority\.name.*not supported/],
+    ['previous_priorities without config', { retry_priority: { name: 'envoy.retry_priorities.previous_priorities' } }, /rp\.retry_priority\.typed_config.*is required/],
+    ['previous_priorities update_frequency 0', { retry_priority: { name: 'envoy.retry_priorities.previous_priorities', typed_config: { '@type': PP_TYPE, update_frequency: 0 } } }, /rp\.retry_priority\.typed_config\.update_frequency.*greater than 0/],
   ];
   for (const [name, json, re] of bad) {
     test(`bad input: ${name}`, () => {

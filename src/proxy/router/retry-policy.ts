@@ -51,6 +51,9 @@ const ALL_NAMES: Readonly<Record<string, number>> = { ...RetryOn, ...RetryGrpcOn
 /** Envoy's upstream.base_retry_backoff_ms default; the cap defaults to 10× the base. */
 export const DEFAULT_BASE_INTERVAL_MS = 25;
 
+export const PREVIOUS_PRIORITIES = 'envoy.retry_priorities.previous_priorities';
+const PREVIOUS_PRIORITIES_TYPE = 'type.googleapis.com/envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig';
+
 export const PREVIOUS_HOSTS_PREDICATE = 'envoy.retry_host_predicates.previous_hosts';
 const PREVIOUS_HOSTS_TYPE = 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate';
 
@@ -71,6 +74,8 @@ export interface RetryPolicy {
   readonly previousHosts: boolean;
   /** host_selection_retry_max_attempts (Envoy's default 1): extra picks while the predicate rejects. */
   readonly hostSelectionMaxAttempts: number;
+  /** retry_priority previous_priorities' update_frequency; 0 when there is no retry priority. */
+  readonly previousPrioritiesUpdateFrequency: number;
 }
 
 /** No policy configured: the request headers (x-envoy-retry-on) may still ask for retries. */
@@ -85,6 +90,7 @@ export const NO_RETRY_POLICY: RetryPolicy = Object.freeze({
   maxIntervalMs: DEFAULT_BASE_INTERVAL_MS * 10,
   previousHosts: false,
   hostSelectionMaxAttempts: 1,
+  previousPrioritiesUpdateFrequency: 0,
 });
 
 /**
@@ -150,6 +156,27 @@ function compileHostPredicates(list: readonly unknown[], path: string): boolean 
   return previousHosts;
 }
 
+/**
+ * retry_priority: only envoy.retry_priorities.previous_priorities exists in Envoy; its
+ * PreviousPrioritiesConfig.update_frequency must be > 0 (Envoy's validation). Returns it.
+ */
+function compileRetryPriority(json: unknown, path: string): number {
+  const msg = readMessage(json, path, ['name', 'typed_config']);
+  const name = optString(msg, 'name', path) ?? '';
+  const typed = msg['typed_config'];
+  const type = (typed as { '@type'?: unknown } | undefined)?.['@type'];
+  if (name !== PREVIOUS_PRIORITIES && type !== PREVIOUS_PRIORITIES_TYPE) {
+    throw new ProxyConfigError(`${path}.name`, `retry priority ${JSON.stringify(name || type)} is not supported by tsmesh (only ${PREVIOUS_PRIORITIES})`);
+  }
+  if (typed === undefined) throw new ProxyConfigError(`${path}.typed_config`, `is required: ${PREVIOUS_PRIORITIES} needs a PreviousPrioritiesConfig with update_frequency`);
+  const at = `${path}.typed_config`;
+  const cfg = readMessage(typed, at, ['@type', 'update_frequency']);
+  if (type !== undefined && type !== PREVIOUS_PRIORITIES_TYPE) throw new ProxyConfigError(`${at}.@type`, `must be ${PREVIOUS_PRIORITIES_TYPE}`);
+  const freq = optUint(cfg, 'update_frequency', at);
+  if (freq === undefined || freq < 1) throw new ProxyConfigError(`${at}.update_frequency`, 'must be greater than 0');
+  return freq;
+}
+
 /** Compiles a RetryPolicy (proto3 JSON); `path` locates errors. */
 export function compileRetryPolicy(json: unknown, path: string): RetryPolicy {
   const msg = readMessage(json, path, FIELDS, UNSUPPORTED);
@@ -176,6 +203,7 @@ export function compileRetryPolicy(json: unknown, path: string): RetryPolicy {
     maxIntervalMs: backOff?.max ?? DEFAULT_BASE_INTERVAL_MS * 10,
     previousHosts: compileHostPredicates(optList(msg, 'retry_host_predicate', path), `${path}.retry_host_predicate`),
     hostSelectionMaxAttempts: hostAttempts ?? 1,
+    previousPrioritiesUpdateFrequency: msg['retry_priority'] === undefined ? 0 : compileRetryPriority(msg['retry_priority'], `${path}.retry_priority`),
   });
 }
 

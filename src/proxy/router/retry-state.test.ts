@@ -181,16 +181,18 @@ describe('retry state: request headers', () => {
 describe('retry host predicate', () => {
   test('previous_hosts: tried hosts are picked again up to host_selection_retry_max_attempts', () => {
     const { state } = rig({ retry_on: '5xx', retry_host_predicate: [{ name: 'envoy.retry_host_predicates.previous_hosts' }], host_selection_retry_max_attempts: '5' });
-    state!.onHostAttempted('a');
-    assert.equal(state!.shouldSelectAnotherHost('a'), true);
-    assert.equal(state!.shouldSelectAnotherHost('b'), false);
+    const a = { priority: 0 };
+    state!.onHostAttempted(a);
+    assert.equal(state!.shouldSelectAnotherHost(a), true);
+    assert.equal(state!.shouldSelectAnotherHost({ priority: 0 }), false);
     assert.equal(state!.hostSelectionAttempts, 6);
   });
 
   test('without the predicate any host may be picked again', () => {
     const { state } = rig({ retry_on: '5xx' });
-    state!.onHostAttempted('a');
-    assert.equal(state!.shouldSelectAnotherHost('a'), false);
+    const a = { priority: 0 };
+    state!.onHostAttempted(a);
+    assert.equal(state!.shouldSelectAnotherHost(a), false);
     assert.equal(state!.hostSelectionAttempts, 1);
   });
 });
@@ -218,5 +220,20 @@ describe('back-off', () => {
     const d2 = state!.shouldRetryHeaders(503, {});
     assert.equal(d2.backoffMs, 50);
     assert.equal(d2.reason, 'retry 2 on 5xx (status 503), back-off 50 ms of [0, 200)');
+  });
+});
+
+describe('hedging (shouldHedgeRetryPerTryTimeout)', () => {
+  test('a per-try timeout asks for a retry whatever retry_on holds, within the retry limit and circuit breaker', () => {
+    const { state, stats, active } = rig({ retry_on: 'retriable-4xx', num_retries: 1 });
+    const d = state!.shouldHedgeRetryPerTryTimeout();
+    assert.equal(d.status, 'yes');
+    assert.match(d.reason, /^retry 1 on hedge_on_per_try_timeout \(per_try_timeout\)/);
+    assert.equal(stats.retry.n, 1);
+    assert.equal(active(), 1, 'the retry holds a slot of the retry circuit breaker');
+    assert.equal(state!.shouldHedgeRetryPerTryTimeout().status, 'limit_exceeded');
+    assert.equal(stats.limitExceeded.n, 1);
+    const full = rig({ retry_on: '5xx', num_retries: 3 }, {}, { max: 0 });
+    assert.equal(full.state!.shouldHedgeRetryPerTryTimeout().status, 'overflow');
   });
 });

@@ -10,6 +10,7 @@ import { JitteredBackOff } from './backoff.js';
 import { HeaderMatcher } from './header-matcher.js';
 import { GRPC_BITS, GRPC_STATUS_BITS, NO_RETRY_POLICY, RetryOn, parseRetryOn } from './retry-policy.js';
 import type { RetryPolicy } from './retry-policy.js';
+import { PreviousPrioritiesRetryPriority } from '../upstream/lb/previous-priorities.js';
 
 /** The cluster side: its retry circuit breaker (max_retries or retry budget) and Envoy's counters. */
 export interface RetryResources {
@@ -71,6 +72,8 @@ export class RetryState {
   /** Retries granted so far. */
   #retries = 0;
   readonly #attempted: unknown[] = [];
+  /** retry_priority (previous_priorities), or null. */
+  readonly retryPriority: PreviousPrioritiesRetryPriority | null;
 
   private constructor(
     policy: RetryPolicy,
@@ -88,6 +91,8 @@ export class RetryState {
     this.#codes = codes;
     this.#headers = headers;
     this.#backOff = new JitteredBackOff(policy.baseIntervalMs, policy.maxIntervalMs, random);
+    const freq = policy.previousPrioritiesUpdateFrequency;
+    this.retryPriority = freq > 0 ? new PreviousPrioritiesRetryPriority(freq) : null;
   }
 
   /**
@@ -187,6 +192,15 @@ export class RetryState {
     return this.#shouldRetry(this.wouldRetryFromReset(reason, requestStarted), reason);
   }
 
+  /**
+   * hedge_on_per_try_timeout: a per-try timeout always asks for a retry beside the running attempt
+   * (Envoy's shouldHedgeRetryPerTryTimeout: no reset happened, so no retry_on condition applies),
+   * within the retry limit and the retry circuit breaker.
+   */
+  shouldHedgeRetryPerTryTimeout(): RetryDecision {
+    return this.#shouldRetry('hedge_on_per_try_timeout', 'per_try_timeout');
+  }
+
   /** Envoy's RetryStateImpl::shouldRetry: the retry limit, then the circuit breaker, then back-off. */
   #shouldRetry(condition: string | null, outcome: string): RetryDecision {
     // An armed retry whose attempt is now not retriable succeeded.
@@ -216,9 +230,10 @@ export class RetryState {
     };
   }
 
-  /** Hosts tried so far (retry_host_predicate previous_hosts). */
-  onHostAttempted(host: unknown): void {
+  /** Hosts tried so far (retry_host_predicate previous_hosts, retry_priority previous_priorities). */
+  onHostAttempted(host: { readonly priority: number }): void {
     this.#attempted.push(host);
+    this.retryPriority?.onHostAttempted(host);
   }
 
   /** The previous_hosts predicate: pick again when this host was tried already. */

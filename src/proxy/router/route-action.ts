@@ -12,6 +12,7 @@ import { compileHostRewrite, compilePathRewrite } from './rewrites.js';
 import type { HostRewrite, PathRewrite } from './rewrites.js';
 import { compileWeightedClusters } from './weighted-clusters.js';
 import type { WeightedClusterParent, WeightedClusters } from './weighted-clusters.js';
+import { compileHedgeOnPerTryTimeout } from './hedge-policy.js';
 import { compileRetryPolicy } from './retry-policy.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { compileMirrorPolicies } from './request-mirror.js';
@@ -48,6 +49,8 @@ export interface ForwardAction {
   /** The same, compiled; null for none (x-envoy-retry-on may still ask for retries). */
   readonly retry: RetryPolicy | null;
   readonly hedgePolicy: unknown;
+  /** hedge_policy.hedge_on_per_try_timeout (the route's policy, else its virtual host's). */
+  readonly hedgeOnPerTryTimeout: boolean;
   /** RequestMirrorPolicy list: the route's, else the virtual host's, else the route configuration's. */
   readonly requestMirrorPolicies: readonly unknown[];
   /** The same, compiled. */
@@ -185,6 +188,10 @@ export function compileRouteAction(json: unknown, path: string, ctx: RouteAction
     retryPolicy: retryJson,
     retry,
     hedgePolicy: msg['hedge_policy'] ?? ctx.hedgePolicy,
+    hedgeOnPerTryTimeout: compileHedgeOnPerTryTimeout(
+      msg['hedge_policy'] ?? ctx.hedgePolicy,
+      msg['hedge_policy'] !== undefined ? `${path}.hedge_policy` : `${path} (hedge_policy inherited from the virtual host)`,
+    ),
     requestMirrorPolicies: mirrorJson,
     mirrors: compileMirrorPolicies(mirrorJson, mirrorPath, ctx.checkCluster),
     maxStreamDuration: msg['max_stream_duration'] ?? null,

@@ -1,7 +1,8 @@
 /**
  * Cluster.circuit_breakers: the per-priority limits Envoy enforces on a cluster (connections,
  * pending requests, requests, retries). Missing values take Envoy's defaults (1024, 1024, 1024, 3)
- * and a priority without thresholds gets all of them. The cluster manager enforces them.
+ * and a priority without thresholds gets all of them. The cluster manager enforces them: routes
+ * with `priority: HIGH` count against the HIGH thresholds, every other request against DEFAULT.
  */
 import { optBool, optEnum, optList, optUint, readMessage } from '../router/proto-json.js';
 
@@ -54,8 +55,6 @@ export function compileCircuitBreakers(json: unknown, path: string, notes: strin
     const p = `${path}.thresholds[${i}]`;
     const m = readMessage(t, p, THRESHOLD_FIELDS);
     const priority = optEnum(m, 'priority', p, ['DEFAULT', 'HIGH'] as const) ?? 'DEFAULT';
-    if (priority === 'HIGH') notes.push(`${p}: HIGH priority thresholds are not used: tsmesh routes every request at DEFAULT priority`);
-    if (m['max_connection_pools'] !== undefined) notes.push(`${p}.max_connection_pools: published (cx_pool_open) but not enforced by tsmesh`);
     let retryBudget: Readonly<Record<string, unknown>> | null = null;
     if (m['retry_budget'] !== undefined) {
       const rp = `${p}.retry_budget`;

@@ -32,6 +32,8 @@ export class ClusterStats {
   readonly cxHttp1Total: Counter;
   readonly cxHttp2Total: Counter;
   readonly cxOverflow: Counter;
+  /** max_connection_pools refused a new connection pool (upstream_cx_pool_overflow). */
+  readonly cxPoolOverflow: Counter;
   readonly cxIdleTimeout: Counter;
   readonly cxMaxRequests: Counter;
   readonly cxActive: Gauge;
@@ -82,6 +84,7 @@ export class ClusterStats {
     this.cxHttp1Total = scope.counter('upstream_cx_http1_total');
     this.cxHttp2Total = scope.counter('upstream_cx_http2_total');
     this.cxOverflow = scope.counter('upstream_cx_overflow');
+    this.cxPoolOverflow = scope.counter('upstream_cx_pool_overflow');
     this.cxIdleTimeout = scope.counter('upstream_cx_idle_timeout');
     this.cxMaxRequests = scope.counter('upstream_cx_max_requests');
     this.cxActive = scope.gauge('upstream_cx_active');

@@ -28,11 +28,25 @@ import { outlierStatsFor } from './outlier/outlier-stats.js';
 
 export type PoolProtocol = 'http1' | 'http2';
 
+/** A route's priority (RoutingPriority), as the cluster's resource managers are keyed. */
+export type ResourcePriority = 'default' | 'high';
+
+/** Why pool() has no pool to give: the TLS secrets have not arrived, or max_connection_pools. */
+export type PoolUnavailable = 'tls_not_ready' | 'pool_overflow';
+
 interface HostPools {
-  http1: ConnPool | null;
-  http2: ConnPool | null;
+  /** Index poolSlot(protocol, priority): Envoy keeps a pool per routing priority and protocol. */
+  readonly pools: (ConnPool | null)[];
   /** The TLS options the pools were built with; a rotated certificate means new pools. */
   tls: Readonly<ConnectionOptions> | null;
+}
+
+function poolSlot(protocol: PoolProtocol, priority: ResourcePriority): number {
+  return (protocol === 'http2' ? 2 : 0) + (priority === 'high' ? 1 : 0);
+}
+
+function slotPriority(slot: number): ResourcePriority {
+  return (slot & 1) === 1 ? 'high' : 'default';
 }
 
 export interface UpstreamClusterOptions {
@@ -146,30 +160,59 @@ export class UpstreamCluster {
   }
 
   /**
-   * The keep-alive pool to `host` for the protocol, created on first use; null while the
-   * cluster's TLS secrets have not arrived (the router answers as for a connection failure).
+   * The keep-alive pool to `host` for the protocol and routing priority, created on first use.
+   * 'tls_not_ready' while the cluster's TLS secrets have not arrived (the router answers as for a
+   * connection failure); 'pool_overflow' when max_connection_pools of that priority is reached
+   * and no idle pool can be freed (Envoy's ConnPoolMap::getPool: upstream_cx_pool_overflow, and
+   * the router answers 503 "no healthy upstream").
    */
-  pool(host: Host, protocol: PoolProtocol): ConnPool | null {
+  pool(host: Host, protocol: PoolProtocol, priority: ResourcePriority = 'default'): ConnPool | PoolUnavailable {
     let entry = this.#pools.get(host);
     const tls = this.tls ? this.tls.connectOptions() : null;
-    if (this.tls !== null && tls === null) return null;
+    if (this.tls !== null && tls === null) return 'tls_not_ready';
     if (entry !== undefined && entry.tls !== tls) {
       // The certificate rotated (SDS): new connections use the new one, old ones finish.
       this.#retirePools(host);
       entry = undefined;
     }
     if (entry === undefined) {
-      entry = { http1: null, http2: null, tls };
+      entry = { pools: [null, null, null, null], tls };
       this.#pools.set(host, entry);
     }
-    const existing = entry[protocol];
+    const slot = poolSlot(protocol, priority);
+    const existing = entry.pools[slot]!;
     if (existing !== null) return existing;
-    const pool = this.#createPool(host, protocol, tls);
-    entry[protocol] = pool;
+    const limit = this.resources[priority].connectionPools;
+    if (!limit.canCreate() && !this.#freeIdlePool(priority)) {
+      this.stats.cxPoolOverflow.inc();
+      return 'pool_overflow';
+    }
+    limit.inc();
+    const pool = this.#createPool(host, protocol, tls, priority);
+    entry.pools[slot] = pool;
     return pool;
   }
 
-  #createPool(host: Host, protocol: PoolProtocol, tls: Readonly<ConnectionOptions> | null): ConnPool {
+  /**
+   * Envoy erases a pool as soon as it has no connection and no request left (its idle
+   * callback), which gives back its max_connection_pools unit; tsmesh keeps idle pools around
+   * and frees one only when a new pool would overflow. Returns whether one was freed.
+   */
+  #freeIdlePool(priority: ResourcePriority): boolean {
+    for (const entry of this.#pools.values()) {
+      for (let slot = 0; slot < entry.pools.length; slot++) {
+        const pool = entry.pools[slot]!;
+        if (pool === null || slotPriority(slot) !== priority || !pool.isIdle()) continue;
+        entry.pools[slot] = null;
+        this.resources[priority].connectionPools.dec();
+        void pool.destroy();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  #createPool(host: Host, protocol: PoolProtocol, tls: Readonly<ConnectionOptions> | null, priority: ResourcePriority): ConnPool {
     const stats = this.stats;
     const events: PoolEvents = {
       onConnect() {
@@ -213,8 +256,8 @@ export class UpstreamCluster {
     };
     const cfg = this.config;
     const tlsOptions = tls ? (tls as ConnectionOptions) : null;
-    // Routes at HIGH priority are not distinguished yet: every request uses the DEFAULT thresholds.
-    const resources = this.resources.default;
+    // The route's priority picks the thresholds its pools count connections and pending requests against.
+    const resources = this.resources[priority];
     const idleTimeoutMs = cfg.http.idleTimeoutMs || 3_600_000;
     if (protocol === 'http2') {
       return new H2Pool({
@@ -227,6 +270,7 @@ export class UpstreamCluster {
         resources,
         bind: cfg.upstreamBind,
         maxRequestsPerConnection: cfg.http.maxRequestsPerConnection,
+        maxConcurrentStreams: cfg.http.http2?.maxConcurrentStreams ?? 2147483647,
       });
     }
     return new H1Pool({
@@ -254,8 +298,12 @@ export class UpstreamCluster {
     const entry = this.#pools.get(host);
     if (entry === undefined) return;
     this.#pools.delete(host);
-    void entry.http1?.drain().catch(() => undefined);
-    void entry.http2?.drain().catch(() => undefined);
+    for (let slot = 0; slot < entry.pools.length; slot++) {
+      const pool = entry.pools[slot]!;
+      if (pool === null) continue;
+      this.resources[slotPriority(slot)].connectionPools.dec();
+      void pool.drain().catch(() => undefined);
+    }
   }
 
   #updateMembershipStats(): void {
@@ -296,8 +344,12 @@ export class UpstreamCluster {
     this.discovery.stop();
     const all: Promise<void>[] = [];
     for (const entry of this.#pools.values()) {
-      if (entry.http1) all.push(entry.http1.destroy());
-      if (entry.http2) all.push(entry.http2.destroy());
+      for (let slot = 0; slot < entry.pools.length; slot++) {
+        const pool = entry.pools[slot]!;
+        if (pool === null) continue;
+        this.resources[slotPriority(slot)].connectionPools.dec();
+        all.push(pool.destroy());
+      }
     }
     this.#pools.clear();
     await Promise.allSettled(all);

@@ -46,8 +46,11 @@ export abstract class HostSourceLoadBalancer<S> implements LoadBalancer {
     if (this.#version !== this.#prioritySet.version) this.#rebuild();
     let priority = 0;
     let degraded = false;
-    if (!this.#onlyP0) {
-      const choice = choosePriority(this.#load, Math.floor(this.random() * 100));
+    let load = this.#load;
+    const retryPriority = ctx.retryPriority;
+    if (retryPriority != null) load = retryPriority.determinePriorityLoad(this.#prioritySet.hostSets, load);
+    if (!this.#onlyP0 || load !== this.#load) {
+      const choice = choosePriority(load, Math.floor(this.random() * 100));
       priority = choice >> 1;
       degraded = (choice & 1) === 1;
     }

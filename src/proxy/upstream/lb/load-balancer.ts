@@ -7,6 +7,7 @@
 import type { Host } from '../host.js';
 import type { PrioritySet } from '../priority-set.js';
 import type { LbConfig } from './lb-config.js';
+import type { RetryPriority } from './previous-priorities.js';
 import { LeastRequestLoadBalancer } from './least-request.js';
 import { MaglevLoadBalancer } from './maglev.js';
 import { RandomLoadBalancer } from './random.js';
@@ -20,6 +21,12 @@ export type Random = () => number;
 export interface LbContext {
   /** The route's hash_policy result (uint32), or null: hash-based balancers then pick at random. */
   readonly hash: number | null;
+  /**
+   * A retry's retry_priority (previous_priorities): it may change the priority load of this pick.
+   * Only round robin, least request and random consult it; hash-based balancers ignore it, as
+   * Envoy's thread-aware balancers do.
+   */
+  readonly retryPriority?: RetryPriority | null;
 }
 
 export interface LoadBalancer {

@@ -28,23 +28,33 @@ export interface PriorityLoad {
   readonly totalAvailability: number;
 }
 
-/** `panicThreshold` in percent, 0 disables panic (Envoy's healthy_panic_threshold, default 50). */
-export function computePriorityLoad(hostSets: readonly HostSet[], panicThreshold: number): PriorityLoad {
+/**
+ * Each priority's health and degraded availability in percent (Envoy's per_priority_health_ and
+ * per_priority_degraded_): min(100, overprovisioning_factor × healthy (degraded) / hosts).
+ */
+export function priorityAvailability(hostSets: readonly HostSet[]): { health: number[]; degraded: number[] } {
   const n = hostSets.length;
   const health = new Array<number>(n).fill(0);
-  const degradedAvail = new Array<number>(n).fill(0);
-  const healthy = new Array<number>(n).fill(0);
   const degraded = new Array<number>(n).fill(0);
-  const panic = new Array<boolean>(n).fill(false);
-  let sum = 0;
   for (let p = 0; p < n; p++) {
     const hs = hostSets[p]!;
     const count = hs.hosts.length;
     if (count === 0) continue;
     health[p] = Math.min(100, Math.floor((hs.overprovisioningFactor * hs.healthyHosts.length) / count));
-    degradedAvail[p] = Math.min(100, Math.floor((hs.overprovisioningFactor * hs.degradedHosts.length) / count));
-    sum += health[p]! + degradedAvail[p]!;
+    degraded[p] = Math.min(100, Math.floor((hs.overprovisioningFactor * hs.degradedHosts.length) / count));
   }
+  return { health, degraded };
+}
+
+/** `panicThreshold` in percent, 0 disables panic (Envoy's healthy_panic_threshold, default 50). */
+export function computePriorityLoad(hostSets: readonly HostSet[], panicThreshold: number): PriorityLoad {
+  const n = hostSets.length;
+  const { health, degraded: degradedAvail } = priorityAvailability(hostSets);
+  const healthy = new Array<number>(n).fill(0);
+  const degraded = new Array<number>(n).fill(0);
+  const panic = new Array<boolean>(n).fill(false);
+  let sum = 0;
+  for (let p = 0; p < n; p++) sum += health[p]! + degradedAvail[p]!;
   const total = Math.min(100, sum);
 
   if (total > 0) {

@@ -94,6 +94,10 @@ export class H1Pool implements ConnPool {
     return attempt;
   }
 
+  isIdle(): boolean {
+    return this.#connections.size === 0 && this.#pending.length === 0;
+  }
+
   activeConnections(): number {
     let n = 0;
     for (const cx of this.#connections) if (cx.connected) n++;

@@ -2,7 +2,7 @@ import http2 from 'node:http2';
 import type { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
 import type { ConnectionOptions } from 'node:tls';
 import type { ResourceManager } from '../resource-manager.js';
-import type { ConnPool, PoolEvents, UpstreamHandler, UpstreamRequest, UpstreamRequestSpec } from './upstream-request.js';
+import type { ConnPool, PoolEvents, UpstreamFailure, UpstreamHandler, UpstreamRequest, UpstreamRequestSpec } from './upstream-request.js';
 import { HOP_BY_HOP } from './upstream-request.js';
 import { classifyError } from './classify-error.js';
 import { bindConnectOptions } from '../bind-config.js';
@@ -15,63 +15,104 @@ export interface H2PoolOptions {
   idleTimeoutMs: number;
   tls: ConnectionOptions | null;
   events: PoolEvents;
-  /** The cluster's circuit breakers: the session counts as one of max_connections. */
+  /** The cluster's circuit breakers: each session counts as one of max_connections; queued requests as pending. */
   resources: ResourceManager;
   /** upstream_bind_config: the local address the session's connection is made from. */
   bind?: UpstreamBind | null;
   /** max_requests_per_connection: streams per session before it is drained and replaced; 0 = unlimited. */
   maxRequestsPerConnection?: number;
+  /** http2_protocol_options.max_concurrent_streams: streams at once on one session (Envoy's default 2^31 - 1). */
+  maxConcurrentStreams?: number;
+}
+
+/** One session of the pool (Envoy's MultiplexedActiveClientBase). */
+interface H2Client {
+  readonly session: ClientHttp2Session;
+  connected: boolean;
+  /** Streams open on it now. */
+  active: number;
+  /** Streams it ever carried (max_requests_per_connection). */
+  total: number;
+  /** The server's SETTINGS_MAX_CONCURRENT_STREAMS (unlimited until its SETTINGS arrive). */
+  remoteMax: number;
+  /** Takes no new streams: max_requests_per_connection reached, or the pool drains; closes once idle. */
+  draining: boolean;
 }
 
 /**
- * HTTP/2 to one upstream host: one multiplexed session, as Envoy keeps by default, reopened when
- * it closes or goes away. gRPC needs this path (trailers, h2 end to end).
+ * HTTP/2 to one upstream host, as Envoy's HTTP/2 pool: a stream goes on a session with room —
+ * fewer open streams than min(max_concurrent_streams, the server's SETTINGS limit), and below
+ * max_requests_per_connection — else a new session is opened for it, unless the cluster is at
+ * max_connections (upstream_cx_overflow; a pool without any session still gets one), in which
+ * case it waits as a pending request (max_pending_requests, else overflow) until a stream ends.
+ * gRPC needs this path (trailers, h2 end to end).
  */
 export class H2Pool implements ConnPool {
-  #session: ClientHttp2Session | null = null;
-  #connected = false;
+  readonly #clients = new Set<H2Client>();
+  /** Requests waiting for room on a session, oldest first. */
+  readonly #pending: H2Attempt[] = [];
+  readonly #maxStreams: number;
   #closing = false;
-  /** Streams opened on the current session (max_requests_per_connection). */
-  #streams = 0;
-  /** Sessions closed for max_requests_per_connection whose streams are still finishing. */
-  readonly #draining = new Set<ClientHttp2Session>();
 
-  constructor(readonly opts: H2PoolOptions) {}
+  constructor(readonly opts: H2PoolOptions) {
+    this.#maxStreams = opts.maxConcurrentStreams ?? 2147483647;
+  }
 
-  #getSession(): ClientHttp2Session {
-    const current = this.#session;
-    if (current && !current.closed && !current.destroyed) return current;
+  #capacity(c: H2Client): number {
+    if (c.draining || c.session.closed || c.session.destroyed) return 0;
+    let room = Math.min(this.#maxStreams, c.remoteMax) - c.active;
+    const maxRequests = this.opts.maxRequestsPerConnection ?? 0;
+    if (maxRequests > 0) room = Math.min(room, maxRequests - c.total);
+    return room;
+  }
+
+  #clientWithRoom(): H2Client | null {
+    for (const c of this.#clients) if (this.#capacity(c) > 0) return c;
+    return null;
+  }
+
+  #connect(): H2Client {
     const { host, port, tls } = this.opts;
     const authority = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     // http2.connect hands its options to net.connect / tls.connect, localAddress included.
     const local = bindConnectOptions(this.opts.bind ?? null);
     const session = http2.connect(authority, (tls ? { ...tls, ...local, ALPNProtocols: ['h2'] } : local) as http2.SecureClientSessionOptions);
-    this.#session = session;
-    this.#connected = false;
-    this.#streams = 0;
+    const client: H2Client = { session, connected: false, active: 0, total: 0, remoteMax: Number.POSITIVE_INFINITY, draining: false };
+    this.#clients.add(client);
     let timedOut = false;
     let idle = false;
     const connectTimer = setTimeout(() => {
-      if (this.#connected) return;
+      if (client.connected) return;
       timedOut = true;
       session.destroy(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' }));
     }, this.opts.connectTimeoutMs);
     connectTimer.unref();
     const { events, resources } = this.opts;
-    if (!resources.connections.canCreate()) events.onConnectionOverflow(); // the only session: opened regardless, as Envoy does
     resources.connections.inc();
     session.once('connect', () => {
-      // A session drained for max_requests_per_connection may connect after its successor exists.
-      if (this.#session === session) this.#connected = true;
+      client.connected = true;
       clearTimeout(connectTimer);
       events.onConnect();
     });
+    session.on('remoteSettings', (settings) => {
+      const max = settings.maxConcurrentStreams;
+      client.remoteMax = max === undefined ? Number.POSITIVE_INFINITY : max;
+      this.#dispatchPending();
+    });
     session.once('close', () => {
       clearTimeout(connectTimer);
+      this.#clients.delete(client);
       resources.connections.dec();
-      if (this.#connected) events.onDisconnect(idle);
+      if (client.connected) events.onDisconnect(idle);
       else events.onConnectFail(timedOut);
-      if (this.#session === session) this.#session = null;
+      // Requests still waiting need a session: open one if none is left (or room appeared).
+      this.#dispatchPending();
+      this.#failStranded();
+    });
+    // A GOAWAY from the server: the session takes no new streams (Envoy drains the client). Node
+    // also closes the session itself on GOAWAY; this keeps the pool from depending on that.
+    session.once('goaway', () => {
+      client.draining = true;
     });
     session.on('error', () => {
       /* surfaced per stream */
@@ -81,75 +122,133 @@ export class H2Pool implements ConnPool {
       session.close();
     });
     session.unref();
-    return session;
+    return client;
   }
 
   request(spec: UpstreamRequestSpec, handler: UpstreamHandler): UpstreamRequest {
-    const headers: OutgoingHttpHeaders = {
-      ':method': spec.method,
-      ':path': spec.path,
-      ':authority': spec.authority,
-      ':scheme': this.opts.tls ? 'https' : 'http',
-    };
-    for (const name in spec.headers) {
-      const value = spec.headers[name];
-      if (value === undefined || HOP_BY_HOP.has(name) || name === 'host') continue;
-      headers[name] = value;
-    }
-    // gRPC requires `te: trailers`; it is the one TE value HTTP/2 allows.
-    if (spec.headers['te'] === 'trailers') headers['te'] = 'trailers';
-    const attempt = new H2Attempt(handler);
-    let stream: ClientHttp2Stream;
-    try {
-      const session = this.#getSession();
-      stream = session.request(headers, { endStream: spec.body === null });
-      if (session.socket) {
-        const local = `${session.socket.localAddress}:${session.socket.localPort}`;
-        if (this.#connected) handler.onConnected(local);
-        else session.once('connect', () => handler.onConnected(`${session.socket.localAddress}:${session.socket.localPort}`));
-      }
-      const max = this.opts.maxRequestsPerConnection ?? 0;
-      if (max > 0 && ++this.#streams >= max) {
-        // Envoy drains a connection that reached max_requests_per_connection: its streams
-        // finish, the next request opens a new one (upstream_cx_max_requests).
-        this.#session = null;
-        this.#connected = false;
-        this.opts.events.onMaxRequests();
-        this.#draining.add(session);
-        // Closed once its last stream is done: node refuses (REFUSED_STREAM) a stream whose
-        // session is closed before that stream's frames are flushed. The session takes no new
-        // streams meanwhile (it is no longer the pool's).
-        session.once('close', () => this.#draining.delete(session));
-        stream.once('close', () => {
-          if (!session.closed && !session.destroyed) session.close();
-        });
-      }
-    } catch (err) {
-      queueMicrotask(() => attempt.fail(err as Error));
+    const attempt = new H2Attempt(this, spec, handler);
+    if (this.#closing && this.#clients.size === 0) {
+      queueMicrotask(() => attempt.fail(Object.assign(new Error('connection pool closed'), { code: 'ECONNRESET' })));
       return attempt;
     }
-    attempt.bind(stream);
-    if (spec.body) spec.body.pipe(stream);
+    const client = this.#clientWithRoom() ?? this.#newClientIfAllowed(true);
+    if (client !== null) {
+      this.#start(client, attempt);
+      return attempt;
+    }
+    const { resources, events } = this.opts;
+    if (!resources.pendingRequests.canCreate()) {
+      events.onPendingOverflow();
+      attempt.failSoon('overflow', 'pending requests circuit breaker overflow');
+      return attempt;
+    }
+    attempt.pending = true;
+    resources.pendingRequests.inc();
+    events.onPendingStart();
+    this.#pending.push(attempt);
     return attempt;
   }
 
+  /**
+   * A new session when max_connections allows it, or when the pool has none at all (Envoy
+   * opens that one regardless, so a host cannot stall); else upstream_cx_overflow and null.
+   */
+  #newClientIfAllowed(countOverflow: boolean): H2Client | null {
+    const usable = [...this.#clients].some((c) => !c.draining);
+    if (this.opts.resources.connections.canCreate() || !usable) {
+      if (!this.opts.resources.connections.canCreate()) this.opts.events.onConnectionOverflow();
+      return this.#connect();
+    }
+    if (countOverflow) this.opts.events.onConnectionOverflow();
+    return null;
+  }
+
+  #start(client: H2Client, attempt: H2Attempt): void {
+    client.active++;
+    client.total++;
+    const maxRequests = this.opts.maxRequestsPerConnection ?? 0;
+    if (maxRequests > 0 && client.total >= maxRequests) {
+      // Envoy drains a connection that reached max_requests_per_connection: its streams
+      // finish, the next request opens a new one (upstream_cx_max_requests).
+      client.draining = true;
+      this.opts.events.onMaxRequests();
+    }
+    attempt.start(client, this.opts.tls !== null);
+  }
+
+  /** A stream of `client` ended: its room goes to the oldest pending request; an idle draining session closes. */
+  onStreamClosed(client: H2Client): void {
+    client.active--;
+    this.#dispatchPending();
+    if (client.active === 0 && (client.draining || this.#closing) && !client.session.closed && !client.session.destroyed) {
+      // Closed only once its last stream is done: node refuses (REFUSED_STREAM) a stream whose
+      // session is closed before that stream's frames are flushed.
+      client.session.close();
+    }
+  }
+
+  #dispatchPending(): void {
+    while (this.#pending.length > 0) {
+      const client = this.#clientWithRoom() ?? (this.#closing ? null : this.#newClientIfAllowed(false));
+      if (client === null) return;
+      const attempt = this.#pending.shift()!;
+      this.#leavePending(attempt, false);
+      this.#start(client, attempt);
+    }
+  }
+
+  /** A draining pool with no session left cannot serve its queue: those requests fail. */
+  #failStranded(): void {
+    if (!this.#closing || this.#clients.size > 0) return;
+    for (const a of this.#pending.splice(0)) {
+      this.#leavePending(a, false);
+      a.fail(Object.assign(new Error('connection pool closed'), { code: 'ECONNRESET' }));
+    }
+  }
+
+  #leavePending(attempt: H2Attempt, cancelled: boolean): void {
+    attempt.pending = false;
+    this.opts.resources.pendingRequests.dec();
+    this.opts.events.onPendingEnd(cancelled);
+  }
+
+  /** A pending request gave up (timeout, downstream gone). */
+  cancelPending(attempt: H2Attempt): void {
+    const i = this.#pending.indexOf(attempt);
+    if (i < 0) return;
+    this.#pending.splice(i, 1);
+    this.#leavePending(attempt, true);
+  }
+
   activeConnections(): number {
-    return this.#session && !this.#session.closed ? 1 : 0;
+    let n = 0;
+    for (const c of this.#clients) if (c.connected && !c.session.closed) n++;
+    return n;
+  }
+
+  isIdle(): boolean {
+    return this.#clients.size === 0 && this.#pending.length === 0;
   }
 
   drain(): Promise<void> {
-    const s = this.#session;
     this.#closing = true;
-    if (!s || s.closed) return Promise.resolve();
-    return new Promise((resolve) => s.close(() => resolve()));
+    this.#failStranded();
+    const closing: Promise<void>[] = [];
+    for (const c of this.#clients) {
+      if (c.session.closed || c.session.destroyed) continue;
+      closing.push(new Promise((resolve) => c.session.once('close', () => resolve())));
+      if (c.active === 0 && this.#pending.length === 0) c.session.close();
+    }
+    return Promise.all(closing).then(() => undefined);
   }
 
   destroy(): Promise<void> {
     this.#closing = true;
-    this.#session?.destroy();
-    this.#session = null;
-    for (const old of this.#draining) old.destroy();
-    this.#draining.clear();
+    for (const a of this.#pending.splice(0)) {
+      this.#leavePending(a, false);
+      a.fail(Object.assign(new Error('connection pool destroyed'), { code: 'ECONNRESET' }));
+    }
+    for (const c of [...this.#clients]) c.session.destroy();
     return Promise.resolve();
   }
 
@@ -160,10 +259,73 @@ export class H2Pool implements ConnPool {
 
 class H2Attempt implements UpstreamRequest {
   #stream: ClientHttp2Stream | null = null;
+  #client: H2Client | null = null;
   #finished = false;
   #aborted = false;
+  /** Waiting in the pool's pending queue for room on a session. */
+  pending = false;
 
-  constructor(readonly handler: UpstreamHandler) {}
+  constructor(
+    readonly pool: H2Pool,
+    readonly spec: UpstreamRequestSpec,
+    readonly handler: UpstreamHandler,
+  ) {}
+
+  /** Opens the stream on `client` (the pool counted it there). */
+  start(client: H2Client, secure: boolean): void {
+    this.#client = client;
+    if (this.#finished) {
+      // Aborted while the pool handed it over: give the room back at once.
+      this.#release();
+      return;
+    }
+    const spec = this.spec;
+    const headers: OutgoingHttpHeaders = {
+      ':method': spec.method,
+      ':path': spec.path,
+      ':authority': spec.authority,
+      ':scheme': secure ? 'https' : 'http',
+    };
+    for (const name in spec.headers) {
+      const value = spec.headers[name];
+      if (value === undefined || HOP_BY_HOP.has(name) || name === 'host') continue;
+      headers[name] = value;
+    }
+    // gRPC requires `te: trailers`; it is the one TE value HTTP/2 allows.
+    if (spec.headers['te'] === 'trailers') headers['te'] = 'trailers';
+    const session = client.session;
+    let stream: ClientHttp2Stream;
+    try {
+      stream = session.request(headers, { endStream: spec.body === null });
+    } catch (err) {
+      this.#release();
+      queueMicrotask(() => this.fail(err as Error));
+      return;
+    }
+    stream.once('close', () => this.#release());
+    if (session.socket) {
+      if (client.connected) this.handler.onConnected(`${session.socket.localAddress}:${session.socket.localPort}`);
+      else session.once('connect', () => this.handler.onConnected(`${session.socket.localAddress}:${session.socket.localPort}`));
+    }
+    this.bind(stream);
+    if (spec.body) spec.body.pipe(stream);
+  }
+
+  /** The stream's room on its session is free again (once). */
+  #release(): void {
+    const c = this.#client;
+    if (c === null) return;
+    this.#client = null;
+    this.pool.onStreamClosed(c);
+  }
+
+  failSoon(reason: UpstreamFailure, detail: string): void {
+    queueMicrotask(() => {
+      if (this.#finished) return;
+      this.#finished = true;
+      if (!this.#aborted) this.handler.onError(reason, detail);
+    });
+  }
 
   bind(stream: ClientHttp2Stream): void {
     this.#stream = stream;
@@ -217,6 +379,7 @@ class H2Attempt implements UpstreamRequest {
     if (this.#finished) return;
     this.#aborted = true;
     this.#finished = true;
+    if (this.pending) this.pool.cancelPending(this);
     this.#stream?.close(http2.constants.NGHTTP2_CANCEL);
   }
 }

@@ -71,6 +71,8 @@ export interface ConnPool {
   request(spec: UpstreamRequestSpec, handler: UpstreamHandler): UpstreamRequest;
   /** Connections currently open (cx_active). */
   activeConnections(): number;
+  /** No connection (open or opening) and no request waiting: Envoy's ConnPoolImplBase::isIdle. */
+  isIdle(): boolean;
   /** Closes idle connections now and the rest once their requests finish. */
   drain(): Promise<void>;
   /** Closes everything now. */

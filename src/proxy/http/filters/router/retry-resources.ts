@@ -4,28 +4,30 @@
  * allocates nothing for them.
  */
 import type { RetryResources, RetryStats } from '../../../router/retry-state.js';
-import type { UpstreamCluster } from '../../../upstream/upstream-cluster.js';
+import type { ResourcePriority, UpstreamCluster } from '../../../upstream/upstream-cluster.js';
 
 /**
  * The cluster's retry circuit breaker: max_retries, or the retry budget when one is configured
  * (Envoy: max(budget_percent of active plus pending requests, min_retry_concurrency); 20%, 3).
  */
-export function retryResources(cluster: UpstreamCluster): RetryResources {
-  let r = retryResourceCache.get(cluster);
+export function retryResources(cluster: UpstreamCluster, priority: ResourcePriority = 'default'): RetryResources {
+  const cache = priority === 'high' ? highRetryResourceCache : retryResourceCache;
+  let r = cache.get(cluster);
   if (r === undefined) {
-    r = makeRetryResources(cluster);
-    retryResourceCache.set(cluster, r);
+    r = makeRetryResources(cluster, priority);
+    cache.set(cluster, r);
   }
   return r;
 }
 
-/** Per cluster version, so a request without retries allocates nothing for them. */
+/** Per cluster version and priority, so a request without retries allocates nothing for them. */
 const retryResourceCache = new WeakMap<UpstreamCluster, RetryResources>();
+const highRetryResourceCache = new WeakMap<UpstreamCluster, RetryResources>();
 const retryStatsCache = new WeakMap<UpstreamCluster, RetryStats>();
 
-function makeRetryResources(cluster: UpstreamCluster): RetryResources {
-  const rm = cluster.resources.default;
-  const budget = cluster.config.circuitBreakers.default.retryBudget;
+function makeRetryResources(cluster: UpstreamCluster, priority: ResourcePriority): RetryResources {
+  const rm = cluster.resources[priority];
+  const budget = cluster.config.circuitBreakers[priority].retryBudget;
   if (budget === null) return rm.retries;
   const pct = numberOf(budget['budget_percent'], 20);
   const min = numberOf(budget['min_retry_concurrency'], 3);

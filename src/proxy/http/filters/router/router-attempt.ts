@@ -8,6 +8,7 @@
 import type { Readable } from 'node:stream';
 import type { UpstreamFailure, UpstreamHandler, UpstreamRequest } from '../../../upstream/pool/upstream-request.js';
 import type { UpstreamCluster } from '../../../upstream/upstream-cluster.js';
+import type { ResourceManager } from '../../../upstream/resource-manager.js';
 import type { Host } from '../../../upstream/host.js';
 import { reportHeaders, reportTrailers } from '../../../upstream/outlier/report-response.js';
 
@@ -33,6 +34,8 @@ export class RouterAttempt implements UpstreamHandler {
   started = false;
   /** Response headers arrived. */
   gotHeaders = false;
+  /** A per-try timeout hedged it (a retry runs beside it): it is never retried itself. */
+  hedged = false;
   #perTry: NodeJS.Timeout | null = null;
   #ended = false;
   #timeoutReported = false;
@@ -42,9 +45,11 @@ export class RouterAttempt implements UpstreamHandler {
   constructor(
     readonly owner: AttemptOwner,
     readonly cluster: UpstreamCluster,
+    /** The circuit breakers of the route's priority. */
+    readonly resources: ResourceManager,
     readonly host: Host,
   ) {
-    cluster.resources.default.requests.inc();
+    resources.requests.inc();
     cluster.stats.rqTotal.inc();
     cluster.stats.rqActive.inc();
     host.activeRequests++;
@@ -121,7 +126,7 @@ export class RouterAttempt implements UpstreamHandler {
       clearTimeout(this.#perTry);
       this.#perTry = null;
     }
-    this.cluster.resources.default.requests.dec();
+    this.resources.requests.dec();
     this.cluster.stats.rqActive.dec();
     this.host.activeRequests--;
     const body = this.bodyReader;

@@ -128,8 +128,11 @@ export class RouterFilter implements HttpFilter {
     info.upstreamCluster = cluster.config.observabilityName;
     info.upstreamClusterRaw = cluster.config.name;
 
+    // route.priority picks the cluster's circuit-breaker thresholds (DEFAULT or HIGH).
+    const priority = action.priority === 'HIGH' ? 'high' : 'default';
+    const resources = cluster.resources[priority];
     // max_requests (Envoy checks it as the request attaches to a connection; here, before the pool).
-    if (!cluster.resources.default.requests.canCreate()) {
+    if (!resources.requests.canCreate()) {
       cluster.stats.rqPendingOverflow.inc();
       const r = LocalReplies.upstreamOverflow;
       cluster.stats.recordResponse(r.status);
@@ -152,7 +155,13 @@ export class RouterFilter implements HttpFilter {
     // Retry and timeout headers are read (and consumed) from the downstream headers, before the copy.
     const down = stream.headers;
     const grpc = isGrpc(down);
-    const retry = RetryState.create(action.retry, stream, retryResources(cluster), retryStats(cluster), this.random);
+    // Envoy's finalHedgingParams: x-envoy-hedge-on-per-try-timeout (internal callers only; the
+    // connection manager strips it from external ones) overrides the route; RetryState consumes it.
+    let hedge = action.hedgeOnPerTryTimeout;
+    const hedgeHeader = down['x-envoy-hedge-on-per-try-timeout'];
+    if (hedgeHeader === 'true') hedge = true;
+    else if (hedgeHeader === 'false') hedge = false;
+    const retry = RetryState.create(action.retry, stream, retryResources(cluster, priority), retryStats(cluster), this.random);
     const timeouts = finalTimeouts(action, action.retry?.perTryTimeoutMs ?? 0, down, grpc);
 
     // The first host is picked before the headers are built: %UPSTREAM_METADATA% and
@@ -199,9 +208,14 @@ export class RouterFilter implements HttpFilter {
       });
     }
 
-    const pickHost = (): Host | null => cluster.chooseHost(lbContext, od);
+    // Retries pick with the request's retry_priority (previous_priorities), when it has one.
+    const retryPriority = retry?.retryPriority ?? null;
+    const retryContext = retryPriority === null ? lbContext : { hash, retryPriority };
+    const pickHost = (): Host | null => cluster.chooseHost(retryContext, od);
     const plan: ForwardPlan = {
       cluster,
+      priority,
+      resources,
       method: stream.method,
       path,
       authority,
@@ -209,6 +223,7 @@ export class RouterFilter implements HttpFilter {
       timeouts,
       timeoutSource: action,
       retry,
+      hedgeOnPerTryTimeout: hedge,
       body,
       rawBody: body === null ? rawBody : null,
       pickHost,

@@ -14,7 +14,8 @@ import type { RequestBodyBuffer } from '../../../router/request-body-buffer.js';
 import type { RetryDecision, RetryState } from '../../../router/retry-state.js';
 import { setTimeoutHeaders } from '../../../router/upstream-timeouts.js';
 import type { TimeoutSource, UpstreamTimeouts } from '../../../router/upstream-timeouts.js';
-import type { UpstreamCluster } from '../../../upstream/upstream-cluster.js';
+import type { ResourcePriority, UpstreamCluster } from '../../../upstream/upstream-cluster.js';
+import type { ResourceManager } from '../../../upstream/resource-manager.js';
 import type { Host } from '../../../upstream/host.js';
 import type { UpstreamFailure } from '../../../upstream/pool/upstream-request.js';
 import { RouterAttempt } from './router-attempt.js';
@@ -27,6 +28,9 @@ export const OVERLOADED: Readonly<Record<string, string>> = Object.freeze({ 'x-e
 /** What the filter resolved before the first attempt. */
 export interface ForwardPlan {
   readonly cluster: UpstreamCluster;
+  /** The route's priority, and the circuit breakers (resource manager) of that priority. */
+  readonly priority: ResourcePriority;
+  readonly resources: ResourceManager;
   readonly method: string;
   readonly path: string;
   readonly authority: string;
@@ -35,6 +39,8 @@ export interface ForwardPlan {
   readonly timeouts: UpstreamTimeouts;
   readonly timeoutSource: TimeoutSource;
   readonly retry: RetryState | null;
+  /** hedge_policy.hedge_on_per_try_timeout: a per-try timeout starts a retry beside the attempt instead of cancelling it. */
+  readonly hedgeOnPerTryTimeout: boolean;
   /** The buffered body when retries or mirrors need it, else null. */
   readonly body: RequestBodyBuffer | null;
   /** The downstream body streamed as is (no retries possible), or null. */
@@ -53,7 +59,10 @@ export interface ForwardPlan {
 }
 
 export class RouterRequest implements AttemptOwner {
+  /** The latest attempt (the one whose response goes downstream, once one does). */
   attempt: RouterAttempt | null = null;
+  /** Hedging: earlier attempts still awaiting headers beside `attempt`; null until a hedge happens. */
+  #hedged: RouterAttempt[] | null = null;
   #retry: RetryState | null;
   #global: NodeJS.Timeout | null = null;
   #backoff: NodeJS.Timeout | null = null;
@@ -101,6 +110,7 @@ export class RouterRequest implements AttemptOwner {
     const g = this.plan.timeouts.globalMs;
     if (g > 0) this.#global = setTimeout(() => this.#onGlobalTimeout(), g);
     this.attempt?.armPerTry(this.plan.timeouts.perTryMs);
+    if (this.#hedged !== null) for (const a of this.#hedged) a.armPerTry(this.plan.timeouts.perTryMs);
   }
 
   #startAttempt(isRetry: boolean, timeoutRetry = false): void {
@@ -120,6 +130,8 @@ export class RouterRequest implements AttemptOwner {
     }
     if (host === null) {
       cluster.stats.cxNoneHealthy.inc();
+      // A hedged attempt still running may answer yet (Envoy replies only when none is left).
+      if (this.#othersAwaitingHeaders(null)) return;
       return this.#reply(LocalReplies.noHealthyUpstream);
     }
     retry?.onHostAttempted(host);
@@ -146,11 +158,13 @@ export class RouterRequest implements AttemptOwner {
     }
     if (plan.includeAttemptCount) headers['x-envoy-attempt-count'] = String(this.#attempts);
     const body = plan.body !== null ? plan.body.reader() : isRetry ? null : plan.rawBody;
-    const attempt = new RouterAttempt(this, cluster, host);
+    const pool = cluster.pool(host, cluster.poolProtocol(info.protocol === 'HTTP/2'), plan.priority);
+    // max_connection_pools: Envoy's router has no pool for the host and answers 503 UH.
+    if (pool === 'pool_overflow') return this.#reply(LocalReplies.noHealthyUpstream);
+    const attempt = new RouterAttempt(this, cluster, plan.resources, host);
     if (plan.body !== null) attempt.bodyReader = body;
     this.attempt = attempt;
-    const pool = cluster.pool(host, cluster.poolProtocol(info.protocol === 'HTTP/2'));
-    if (pool === null) {
+    if (pool === 'tls_not_ready') {
       info.upstreamTransportFailureReason = 'TLS secrets not ready';
       return this.onAttemptError(attempt, 'connection_failure', 'TLS secrets not ready');
     }
@@ -166,7 +180,12 @@ export class RouterRequest implements AttemptOwner {
 
   /** Schedules the next attempt after the decision's back-off. */
   #scheduleRetry(d: RetryDecision, timeoutRetry: boolean): void {
+    const current = this.attempt;
+    // A hedged attempt keeps running beside the retry.
+    if (current !== null && current.hedged && !current.ended) (this.#hedged ??= []).push(current);
     this.attempt = null;
+    // One back-off timer, as Envoy's retry state has (a second decision re-arms it).
+    if (this.#backoff !== null) clearTimeout(this.#backoff);
     this.#backoff = setTimeout(() => {
       this.#backoff = null;
       this.#startAttempt(true, timeoutRetry);
@@ -185,18 +204,32 @@ export class RouterRequest implements AttemptOwner {
     }
     const retry = this.#retry;
     if (retry !== null) {
-      const d = retry.shouldRetryHeaders(status, headers);
-      this.#record(d);
-      if (d.status === 'yes') {
+      let couldNotRetry: boolean;
+      if (attempt.hedged) {
+        // Already retried (hedged on its per-try timeout): never retried again, only judged.
+        couldNotRetry = retry.wouldRetryFromHeaders(status, headers) !== null;
+      } else {
+        const d = retry.shouldRetryHeaders(status, headers);
+        this.#record(d);
+        if (d.status === 'yes') {
+          attempt.host.rqError++;
+          this.#drop(attempt);
+          this.#scheduleRetry(d, false);
+          return false;
+        }
+        couldNotRetry = d.status !== 'no';
+      }
+      // A retriable answer that cannot be retried waits for the other attempts in flight, if any.
+      if (couldNotRetry && (this.#othersAwaitingHeaders(attempt) || this.#backoff !== null)) {
         attempt.host.rqError++;
-        attempt.finish(true);
-        this.#scheduleRetry(d, false);
+        this.#drop(attempt);
         return false;
       }
       // The response goes downstream: no more retries (Envoy resets its retry state here).
       retry.release();
       this.#retry = null;
     }
+    if (this.#hedged !== null || this.#backoff !== null) this.#settleOn(attempt);
     stream.idleTimer?.refresh();
     this.#resume = resume;
     const info = stream.info;
@@ -245,17 +278,20 @@ export class RouterRequest implements AttemptOwner {
     const stream = this.stream;
     stream.info.upstreamTransportFailureReason = detail;
     attempt.finish(false);
-    if (this.#done || stream.done) return this.#finish();
+    this.#forget(attempt);
+    if (this.#done || stream.done) return this.#finishAll();
     attempt.host.rqError++;
     const cluster = this.plan.cluster;
     // Connect failures and overflows are counted by the pool (upstream_cx_connect_fail, upstream_rq_pending_overflow).
     if (reason !== 'connection_failure' && reason !== 'connection_timeout' && reason !== 'overflow') cluster.stats.rqRxReset.inc();
     const retry = this.#retry;
-    if (retry !== null && !stream.responseStarted) {
+    if (retry !== null && !stream.responseStarted && !attempt.hedged) {
       const d = retry.shouldRetryReset(reason, attempt.started);
       this.#record(d);
       if (d.status === 'yes') return this.#scheduleRetry(d, false);
     }
+    // Hedging: another attempt in flight or a retry on its way may still answer.
+    if (!stream.responseStarted && (this.#othersAwaitingHeaders(null) || this.#backoff !== null)) return;
     const reply = replyFor(reason);
     cluster.stats.recordResponse(stream.responseStarted ? stream.info.responseCode : reply.status);
     this.#reply(this.#attempts > 1 ? retriedReply(reply) : reply, reply.flag === ResponseFlag.UO ? OVERLOADED : undefined);
@@ -265,6 +301,7 @@ export class RouterRequest implements AttemptOwner {
     const stream = this.stream;
     // Once the response started, only the route timeout applies (Envoy ignores the per-try one).
     if (this.#done || stream.done || stream.responseStarted) return;
+    if (this.plan.hedgeOnPerTryTimeout) return this.#onSoftPerTryTimeout(attempt);
     const cluster = this.plan.cluster;
     cluster.stats.rqPerTryTimeout.inc();
     attempt.reportTimeout();
@@ -282,13 +319,28 @@ export class RouterRequest implements AttemptOwner {
     this.#reply(r);
   }
 
+  /**
+   * Envoy's onSoftPerTryTimeout (hedge_on_per_try_timeout): the attempt is not cancelled; outlier
+   * detection hears a timeout now, and a retry starts beside it when the retry state allows one.
+   * Whichever answers first with a response that is not to be retried wins; the others are reset.
+   */
+  #onSoftPerTryTimeout(attempt: RouterAttempt): void {
+    attempt.reportTimeout();
+    const retry = this.#retry;
+    if (retry === null) return;
+    const d = retry.shouldHedgeRetryPerTryTimeout();
+    this.#record(d);
+    if (d.status !== 'yes') return;
+    attempt.hedged = true;
+    this.#scheduleRetry(d, true);
+  }
+
   #onGlobalTimeout(): void {
     this.#global = null;
     if (this.#done) return;
     const cluster = this.plan.cluster;
     cluster.stats.rqTimeout.inc();
-    const attempt = this.attempt;
-    if (attempt !== null && !attempt.ended) {
+    for (const attempt of this.#live()) {
       attempt.reportTimeout();
       attempt.host.rqTimeout++;
       attempt.host.rqError++;
@@ -301,9 +353,7 @@ export class RouterRequest implements AttemptOwner {
 
   /** A local reply (or a reset, once the response started) ends the request. */
   #reply(reply: LocalReply, headers?: Record<string, string>): void {
-    const attempt = this.attempt;
-    if (attempt !== null && !attempt.ended) attempt.finish(true);
-    this.#finish();
+    this.#finishAll();
     const stream = this.stream;
     if (stream.done) return;
     stream.sendLocalResponse(reply.status, reply.body, reply.flag, reply.details, headers);
@@ -312,11 +362,57 @@ export class RouterRequest implements AttemptOwner {
   /** The downstream went away or the stream was answered otherwise: cancel the upstream side. */
   abort(): void {
     if (this.#done) return;
-    const attempt = this.attempt;
-    if (attempt !== null && !attempt.ended) {
+    for (const attempt of this.#live()) {
       attempt.finish(true);
       this.plan.cluster.stats.rqTxReset.inc();
     }
+    this.#finish();
+  }
+
+  /** The attempts not ended yet: the latest and, with hedging, the earlier ones. */
+  #live(): RouterAttempt[] {
+    const out: RouterAttempt[] = [];
+    const a = this.attempt;
+    if (a !== null && !a.ended) out.push(a);
+    if (this.#hedged !== null) for (const h of this.#hedged) if (!h.ended) out.push(h);
+    return out;
+  }
+
+  /** Whether an attempt other than `except` still awaits its response headers. */
+  #othersAwaitingHeaders(except: RouterAttempt | null): boolean {
+    const a = this.attempt;
+    if (a !== null && a !== except && !a.ended && !a.gotHeaders) return true;
+    if (this.#hedged !== null) for (const h of this.#hedged) if (h !== except && !h.ended && !h.gotHeaders) return true;
+    return false;
+  }
+
+  /** Ends an attempt that will not answer (its upstream reset) and forgets it. */
+  #drop(attempt: RouterAttempt): void {
+    attempt.finish(true);
+    this.#forget(attempt);
+  }
+
+  #forget(attempt: RouterAttempt): void {
+    if (this.attempt === attempt) this.attempt = null;
+    else if (this.#hedged !== null) {
+      const i = this.#hedged.indexOf(attempt);
+      if (i >= 0) this.#hedged.splice(i, 1);
+    }
+  }
+
+  /** `winner`'s response goes downstream: every other attempt is reset and a pending retry cancelled. */
+  #settleOn(winner: RouterAttempt): void {
+    for (const a of this.#live()) if (a !== winner) a.finish(true);
+    this.#hedged = null;
+    this.attempt = winner;
+    if (this.#backoff !== null) {
+      clearTimeout(this.#backoff);
+      this.#backoff = null;
+    }
+  }
+
+  #finishAll(): void {
+    for (const a of this.#live()) a.finish(true);
     this.#finish();
   }
 
