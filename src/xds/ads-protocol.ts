@@ -92,7 +92,7 @@ function bytesField(parts: Buffer[], field: number, value: Uint8Array): void {
 }
 
 /** The key (field number, wire type 2) and length varint of a length-delimited field. */
-function lengthDelimitedKey(field: number, length: number): Buffer {
+export function lengthDelimitedKey(field: number, length: number): Buffer {
   const out: number[] = [(field << 3) | 2];
   let n = length;
   while (n > 0x7f) {

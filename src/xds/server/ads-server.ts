@@ -12,8 +12,6 @@ import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { ADS_SERVICE_DEFINITION, decodeRequest, encodeResponse, ENDPOINT_TYPE_URL } from '../ads-protocol.js';
 import type { DiscoveryRequestJson } from '../ads-protocol.js';
-import { encodeAny } from '../proto/proto-json.js';
-import type { AnyMessage } from '../proto/proto-json.js';
 import type { PushContext } from '../../model/push-context.js';
 import type { EndpointGenerator, EnvoyJson, ProxyGenerator, ProxyResources } from '../../translate/generated.js';
 import { systemClock } from './clock.js';
@@ -21,6 +19,7 @@ import type { Clock } from './clock.js';
 import { Connection } from './connection.js';
 import type { SentResource } from './connection.js';
 import { Fingerprints } from './fingerprints.js';
+import { ResourceEncoder } from './resource-encoder.js';
 import { SendBudget } from './send-budget.js';
 import { proxyDisplayId, proxyFromNode } from './proxy-from-node.js';
 import { placeholderFor, RESOURCE_TYPES, resourceName, resourceType } from './resource-types.js';
@@ -68,12 +67,9 @@ export class AdsServer {
   #port = 0;
   /** Every accepted stream, identified or not, so stop() can end them all. */
   readonly #streams = new Set<Connection>();
-  /**
-   * Packed resources of the current PushContext by type and fingerprint: proxies that get the
-   * same resource share one encoding (the proto conversion is the costly part of a push).
-   */
-  #anyCache = new Map<string, Map<string, AnyMessage>>();
   readonly #fingerprints = new Fingerprints();
+  /** Packs resources, once per distinct content for every proxy that gets it (resource-encoder.ts). */
+  readonly #encoder = new ResourceEncoder((json) => this.#fingerprints.of(json));
   readonly #budget: SendBudget;
   /**
    * The changes that led to the latest snapshots, oldest first, by snapshot sequence number: which
@@ -119,8 +115,8 @@ export class AdsServer {
    */
   setPushContext(push: PushContext, change: PushChange = { full: true }): void {
     if (push === this.#push) return;
-    this.#anyCache = new Map();
     this.#fingerprints.rotate();
+    this.#encoder.rotate();
     this.#pushSeq.set(push, ++this.#lastSeq);
     this.#history.push({ seq: this.#lastSeq, change });
     if (this.#history.length > HISTORY_LENGTH) this.#history.shift();
@@ -311,7 +307,7 @@ export class AdsServer {
         }
         const key = this.#fingerprints.of(json);
         changed = true;
-        const sent = { name, json, key, any: this.#encoded(type, key, json) };
+        const sent = { name, json, key, any: this.#encoder.encode(type.typeUrl, key, json) };
         out.push(sent);
         send.push(sent);
       }
@@ -349,15 +345,6 @@ export class AdsServer {
     });
   }
 
-  /** `json` packed as an Any, once per snapshot for every proxy it goes to. */
-  #encoded(type: ResourceType, key: string, json: EnvoyJson): AnyMessage {
-    let byKey = this.#anyCache.get(type.typeUrl);
-    if (byKey === undefined) this.#anyCache.set(type.typeUrl, (byKey = new Map()));
-    let any = byKey.get(key);
-    if (any === undefined) byKey.set(key, (any = encodeAny({ '@type': type.typeUrl, ...json } as never)));
-    return any;
-  }
-
   #fail(con: Connection, code: grpc.status, details: string): void {
     if (con.closed) return;
     this.#log(`ADS: closing stream ${con.id || con.peer}: ${grpc.status[code]}: ${details}`);
@@ -390,9 +377,21 @@ function byNameOf(all: readonly EnvoyJson[]): ReadonlyMap<string, EnvoyJson> {
 function watchesAnyHost(con: Connection, hostnames: readonly string[]): boolean {
   const eds = con.watched.get(ENDPOINT_TYPE_URL);
   if (eds === undefined) return false;
-  const hosts = new Set(hostnames);
-  return eds.names.some((n) => {
-    const parts = n.split('|');
-    return hosts.has(parts.length === 4 ? parts[3]! : n);
-  });
+  const watched = watchedHosts(eds.names);
+  return hostnames.some((h) => watched.has(h));
+}
+
+/** The service hostnames of EDS cluster names, once per subscription list (a plain ACK keeps the list). */
+const WATCHED_HOSTS = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function watchedHosts(names: readonly string[]): ReadonlySet<string> {
+  let hosts = WATCHED_HOSTS.get(names);
+  if (hosts === undefined) {
+    hosts = new Set(names.map((n) => {
+      const parts = n.split('|');
+      return parts.length === 4 ? parts[3]! : n;
+    }));
+    WATCHED_HOSTS.set(names, hosts);
+  }
+  return hosts;
 }

@@ -14,7 +14,7 @@ export class Fingerprints {
   of(json: object): string {
     const known = this.#byObject.get(json);
     if (known !== undefined) return known;
-    const text = JSON.stringify(json);
+    const text = this.#text(json);
     let key = this.#current.get(text);
     if (key === undefined) {
       key = this.#previous.get(text) ?? text;
@@ -22,6 +22,17 @@ export class Fingerprints {
     }
     this.#byObject.set(json, key);
     return key;
+  }
+
+  /**
+   * A route configuration's text is made of its virtual hosts' own fingerprints, which the
+   * encoder needs anyway (resource-encoder.ts): each virtual host is serialized once, not twice.
+   */
+  #text(json: object): string {
+    const hosts = (json as { virtual_hosts?: unknown }).virtual_hosts;
+    if (!Array.isArray(hosts)) return JSON.stringify(json);
+    const rest = { ...json, virtual_hosts: hosts.length };
+    return `${JSON.stringify(rest)}\n${hosts.map((h: object) => this.of(h)).join('\n')}`;
   }
 
   /** A new snapshot: strings last seen two snapshots ago are no longer interned. */

@@ -80,7 +80,8 @@ export function applyRequest(watched: WatchedResource | undefined, req: Discover
       wr.lastAckTime = now;
       wr.lastError = '';
       wr.nonceNacked = '';
-      wr.names = [...names];
+      // A plain ACK names what is watched already: the list keeps its identity (caches key on it).
+      if (decision.kind === 'ack-resubscribe') wr.names = [...names];
       break;
     case 'stale':
       break;
@@ -91,6 +92,8 @@ export function applyRequest(watched: WatchedResource | undefined, req: Discover
 /** Order-insensitive name comparison: Envoy may list the same subscription in any order. */
 export function sameNames(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
+  // Usually the very same order: compare in place before building a set.
+  if (a.every((n, i) => n === b[i])) return true;
   const set = new Set(a);
   return b.every((n) => set.has(n));
 }
