@@ -1,7 +1,9 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import { lookupType, typeUrlOf } from './proto/envoy-protos.js';
-import { decodeAny, decodeJson, encodeJson } from './proto/proto-json.js';
+import { decodeAny } from './proto/proto-json.js';
 import type { AnyMessage } from './proto/proto-json.js';
+import { lengthDelimitedKey } from './proto/wire.js';
+import { decodeDiscoveryRequest, encodeDiscoveryRequest } from './discovery-request-codec.js';
 
 /**
  * The wire side of Envoy's Aggregated Discovery Service (SotW), shared by our xDS client and
@@ -39,15 +41,14 @@ export interface DiscoveryResponseWire {
   nonce: string;
 }
 
-const REQUEST = 'envoy.service.discovery.v3.DiscoveryRequest';
 const RESPONSE = 'envoy.service.discovery.v3.DiscoveryResponse';
 
 export function encodeRequest(req: DiscoveryRequestJson): Buffer {
-  return Buffer.from(encodeJson(REQUEST, req));
+  return encodeDiscoveryRequest(req);
 }
 
 export function decodeRequest(buf: Buffer): DiscoveryRequestJson {
-  return decodeJson(REQUEST, buf) as DiscoveryRequestJson;
+  return decodeDiscoveryRequest(buf);
 }
 
 /**
@@ -89,18 +90,6 @@ function stringField(parts: Buffer[], field: number, value: string): void {
 function bytesField(parts: Buffer[], field: number, value: Uint8Array): void {
   if (value.length === 0) return;
   parts.push(lengthDelimitedKey(field, value.length), Buffer.from(value.buffer, value.byteOffset, value.byteLength));
-}
-
-/** The key (field number, wire type 2) and length varint of a length-delimited field. */
-export function lengthDelimitedKey(field: number, length: number): Buffer {
-  const out: number[] = [(field << 3) | 2];
-  let n = length;
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return Buffer.from(out);
 }
 
 export function decodeResponse(buf: Buffer): DiscoveryResponseWire {

@@ -10,7 +10,7 @@
  *   changes one virtual host, so only those are converted. Protobuf lets a repeated field's
  *   elements follow the other fields, so the packed bytes decode to the same message.
  */
-import { lengthDelimitedKey } from '../ads-protocol.js';
+import { lengthDelimitedKey } from '../proto/wire.js';
 import { encodeAny, encodeJson } from '../proto/proto-json.js';
 import type { AnyMessage } from '../proto/proto-json.js';
 import type { EnvoyJson } from '../../translate/generated.js';
