@@ -12,6 +12,7 @@ import {
   type DiscoveryRequestJson,
   type DiscoveryResponseWire,
 } from '../../src/xds/ads-protocol.js';
+import { XDS_CHANNEL_OPTIONS } from '../../src/xds/ads-client.js';
 import { peekCluster, routeNames } from './wire-peek.js';
 
 /**
@@ -68,7 +69,8 @@ export class LightClient {
 
   start(): void {
     // A local subchannel pool gives every client its own TCP connection, as 200 proxies would have.
-    this.#client = new grpc.Client(this.target, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+    // Envoy's xDS stream windows (XDS_CHANNEL_OPTIONS), as a real sidecar would have them.
+    this.#client = new grpc.Client(this.target, grpc.credentials.createInsecure(), { ...XDS_CHANNEL_OPTIONS, 'grpc.use_local_subchannel_pool': 1 });
     const call = this.#client.makeBidiStreamRequest(
       ADS_METHOD_PATH,
       (b: Buffer) => b,

@@ -69,6 +69,12 @@ type Call = grpc.ClientDuplexStream<Buffer, Buffer>;
 const passThrough = (b: Buffer): Buffer => b;
 const defaultTimers: AdsTimers = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
 
+/**
+ * HTTP/2 flow-control windows as large as Envoy gives its xDS streams (256 MiB by default):
+ * with Node's 64 KiB a megabyte response trickles in one window update at a time.
+ */
+export const XDS_CHANNEL_OPTIONS: grpc.ChannelOptions = { 'grpc-node.flow_control_window': 256 * 1024 * 1024 };
+
 export class AdsClient {
   private readonly types = new Map<string, TypeState>();
   private readonly pauses = new Map<string, number>();
@@ -96,7 +102,7 @@ export class AdsClient {
   start(): void {
     if (this.started || this.closed) return;
     this.started = true;
-    this.client = new grpc.Client(this.options.target, this.options.credentials ?? grpc.credentials.createInsecure(), this.options.channelOptions);
+    this.client = new grpc.Client(this.options.target, this.options.credentials ?? grpc.credentials.createInsecure(), { ...XDS_CHANNEL_OPTIONS, ...this.options.channelOptions });
     this.openStream();
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CLUSTER_TYPE_URL, decodeResource, decodeResponse, encodeResponse } from './ads-protocol.js';
+import { CLUSTER_TYPE_URL, decodeResource, decodeResponse, encodeResponse, packForResponses } from './ads-protocol.js';
 import { lookupType } from './proto/envoy-protos.js';
 import { encodeAny } from './proto/proto-json.js';
 
@@ -25,4 +25,12 @@ test('encodeResponse writes what protobufjs reads back, resource by resource, in
 test('an empty response carries no string fields of default value', () => {
   const bytes = encodeResponse({ version_info: '', resources: [], type_url: CLUSTER_TYPE_URL, nonce: '' });
   assert.deepEqual(decodeResponse(bytes), { version_info: '', resources: [], type_url: CLUSTER_TYPE_URL, nonce: '' });
+});
+
+test('an Any packed for responses keeps its bytes once: its value is a view into the response field', () => {
+  const any = encodeAny({ '@type': CLUSTER_TYPE_URL, name: 'c', type: 'EDS' } as never);
+  const packed = packForResponses(any);
+  assert.ok(Buffer.from(packed.value).equals(Buffer.from(any.value)));
+  const bytes = encodeResponse({ version_info: '1', resources: [packed], type_url: CLUSTER_TYPE_URL, nonce: 'n' });
+  assert.equal(decodeResource(decodeResponse(bytes).resources[0]!, CLUSTER_TYPE_URL).name, 'c');
 });

@@ -70,15 +70,28 @@ const ANY_FIELDS = new WeakMap<AnyMessage, Buffer>();
 
 function anyField(any: AnyMessage): Buffer {
   let field = ANY_FIELDS.get(any);
-  if (field === undefined) {
-    const inner: Buffer[] = [];
-    stringField(inner, 1, any.type_url);
-    bytesField(inner, 2, any.value);
-    const body = Buffer.concat(inner);
-    field = Buffer.concat([lengthDelimitedKey(2, body.length), body]);
-    ANY_FIELDS.set(any, field);
-  }
+  if (field === undefined) ANY_FIELDS.set(any, (field = encodeAnyField(any)));
   return field;
+}
+
+function encodeAnyField(any: AnyMessage): Buffer {
+  const inner: Buffer[] = [];
+  stringField(inner, 1, any.type_url);
+  bytesField(inner, 2, any.value);
+  const body = Buffer.concat(inner);
+  return Buffer.concat([lengthDelimitedKey(2, body.length), body]);
+}
+
+/**
+ * `any` ready to be sent many times: its response field bytes are made now, and its value is a
+ * view into them, so the resource's bytes are held once, not twice.
+ */
+export function packForResponses(any: AnyMessage): AnyMessage {
+  const field = encodeAnyField(any);
+  const value = any.value.length === 0 ? new Uint8Array() : field.subarray(field.length - any.value.length);
+  const packed = { type_url: any.type_url, value };
+  ANY_FIELDS.set(packed, field);
+  return packed;
 }
 
 function stringField(parts: Buffer[], field: number, value: string): void {

@@ -373,25 +373,14 @@ function byNameOf(all: readonly EnvoyJson[]): ReadonlyMap<string, EnvoyJson> {
   return byName;
 }
 
-/** Whether any cluster `con` watches endpoints of belongs to one of `hostnames` (`outbound|80|v1|HOST`, or a cluster named HOST). */
+/**
+ * Whether any cluster `con` watches endpoints of belongs to one of `hostnames`
+ * (`outbound|80|v1|HOST`, or a cluster named HOST). Few hostnames change at a time: each watched
+ * name is checked against their suffixes, with no per-proxy index to build.
+ */
 function watchesAnyHost(con: Connection, hostnames: readonly string[]): boolean {
   const eds = con.watched.get(ENDPOINT_TYPE_URL);
   if (eds === undefined) return false;
-  const watched = watchedHosts(eds.names);
-  return hostnames.some((h) => watched.has(h));
-}
-
-/** The service hostnames of EDS cluster names, once per subscription list (a plain ACK keeps the list). */
-const WATCHED_HOSTS = new WeakMap<readonly string[], ReadonlySet<string>>();
-
-function watchedHosts(names: readonly string[]): ReadonlySet<string> {
-  let hosts = WATCHED_HOSTS.get(names);
-  if (hosts === undefined) {
-    hosts = new Set(names.map((n) => {
-      const parts = n.split('|');
-      return parts.length === 4 ? parts[3]! : n;
-    }));
-    WATCHED_HOSTS.set(names, hosts);
-  }
-  return hosts;
+  const suffixes = hostnames.map((h) => `|${h}`);
+  return eds.names.some((n) => hostnames.includes(n) || (n.startsWith('outbound|') && suffixes.some((s) => n.endsWith(s) && n.split('|').length === 4)));
 }

@@ -25,19 +25,36 @@ export class Fingerprints {
   }
 
   /**
-   * A route configuration's text is made of its virtual hosts' own fingerprints, which the
-   * encoder needs anyway (resource-encoder.ts): each virtual host is serialized once, not twice.
+   * A route configuration's text is made of its virtual hosts' fingerprints, which the encoder
+   * needs anyway (resource-encoder.ts), each as a number standing for it while it is interned:
+   * a virtual host is serialized once, not twice, and the route configuration's text stays small.
    */
   #text(json: object): string {
     const hosts = (json as { virtual_hosts?: unknown }).virtual_hosts;
     if (!Array.isArray(hosts)) return JSON.stringify(json);
     const rest = { ...json, virtual_hosts: hosts.length };
-    return `${JSON.stringify(rest)}\n${hosts.map((h: object) => this.of(h)).join('\n')}`;
+    return `${JSON.stringify(rest)}\n${hosts.map((h: object) => this.#idOf(this.of(h))).join(',')}`;
+  }
+
+  #ids = new Map<string, number>();
+  #previousIds = new Map<string, number>();
+  #nextId = 0;
+
+  /** A number for an interned fingerprint, the same for as long as the text is interned. */
+  #idOf(key: string): number {
+    let id = this.#ids.get(key);
+    if (id === undefined) {
+      id = this.#previousIds.get(key) ?? ++this.#nextId;
+      this.#ids.set(key, id);
+    }
+    return id;
   }
 
   /** A new snapshot: strings last seen two snapshots ago are no longer interned. */
   rotate(): void {
     this.#previous = this.#current;
     this.#current = new Map();
+    this.#previousIds = this.#ids;
+    this.#ids = new Map();
   }
 }

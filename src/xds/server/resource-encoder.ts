@@ -10,6 +10,7 @@
  *   changes one virtual host, so only those are converted. Protobuf lets a repeated field's
  *   elements follow the other fields, so the packed bytes decode to the same message.
  */
+import { packForResponses } from '../ads-protocol.js';
 import { lengthDelimitedKey } from '../proto/wire.js';
 import { encodeAny, encodeJson } from '../proto/proto-json.js';
 import type { AnyMessage } from '../proto/proto-json.js';
@@ -60,7 +61,7 @@ export class ResourceEncoder {
     if (byKey === undefined) this.#anys.set(typeUrl, (byKey = new TwoGenerations()));
     let any = byKey.get(key);
     if (any === undefined) {
-      any = typeUrl === ROUTE_CONFIGURATION ? this.#routeConfiguration(json) : encodeAny({ '@type': typeUrl, ...json } as never);
+      any = packForResponses(typeUrl === ROUTE_CONFIGURATION ? this.#routeConfiguration(json) : encodeAny({ '@type': typeUrl, ...json } as never));
       byKey.set(key, any);
     }
     return any;
