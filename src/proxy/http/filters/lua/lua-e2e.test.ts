@@ -37,6 +37,9 @@ function envoy_on_response(h)
     b:setBytes(string.upper(b:getBytes(0, b:length())) .. "!")
     local t = h:trailers()
     hs:add("x-had-trailers", tostring(t ~= nil))
+  elseif hs:get("x-trailers") == "1" then
+    local t = h:trailers()
+    t:replace("x-checksum", "lua-" .. t:get("x-checksum"))
   end
 end
 `;
@@ -74,6 +77,14 @@ test('lua e2e: headers both ways, respond(), body rewrites both ways, errors, ov
       // Chunked, in pieces: the router holds all of it for the script.
       res.write('hello ');
       setTimeout(() => res.end('world'), 20);
+      return;
+    }
+    if (req.url === '/trailers') {
+      res.setHeader('x-trailers', '1');
+      res.setHeader('trailer', 'x-checksum');
+      res.write('with trailers');
+      res.addTrailers({ 'x-checksum': 'abc' });
+      res.end();
       return;
     }
     res.end(`up ${req.method} ${req.url}`);
@@ -127,6 +138,11 @@ test('lua e2e: headers both ways, respond(), body rewrites both ways, errors, ov
   assert.equal(big.headers['content-length'], '12');
   assert.equal(big.headers['x-had-trailers'], 'false');
   assert.equal(big.headers['api-version'], 'v1');
+
+  // Response trailers: waited for with the body, changed by the script, sent on.
+  const tr = await request(`${base}/trailers`);
+  assert.equal(await tr.body.text(), 'with trailers');
+  assert.deepEqual(tr.trailers, { 'x-checksum': 'lua-abc' });
 
   // A script error is logged and the request goes on unchanged (Envoy's behaviour, not a 500).
   const fail = await request(`${base}/fail`);
