@@ -14,6 +14,8 @@ export interface HeldResponse {
   readonly status: number;
   readonly headers: Record<string, string | string[]>;
   body: Buffer;
+  /** The body as it arrived, chunk by chunk (what `body` was concatenated from). */
+  readonly chunks: readonly Buffer[];
   trailers: Record<string, string | string[]> | null;
 }
 

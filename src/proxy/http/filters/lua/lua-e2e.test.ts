@@ -25,6 +25,13 @@ function envoy_on_request(h)
     b:setBytes("<" .. b:getBytes(0, b:length()) .. ">")
   elseif p == "/fail" then
     error("request script failed")
+  elseif p == "/chunks" then
+    local n = 0
+    for c in h:bodyChunks() do
+      n = n + 1
+      c:setBytes(string.upper(c:getBytes(0, c:length())))
+    end
+    hs:add("x-chunks-seen", tostring(n > 0))
   end
 end
 
@@ -131,6 +138,13 @@ test('lua e2e: headers both ways, respond(), body rewrites both ways, errors, ov
   await chunked.body.text();
   assert.equal(up.requests.at(-1)!.body, '<xyz>');
   assert.equal(up.requests.at(-1)!.headers['content-length'], '5');
+
+  // bodyChunks(): each chunk replaced; what goes upstream is the chunks put together.
+  const chunks = await request(`${base}/chunks`, { method: 'POST', body: Readable.from(['abc', 'def']) });
+  await chunks.body.text();
+  assert.equal(up.requests.at(-1)!.body, 'ABCDEF');
+  assert.equal(up.requests.at(-1)!.headers['content-length'], '6');
+  assert.equal(up.requests.at(-1)!.headers['x-chunks-seen'], 'true');
 
   // Response body: held until complete, rewritten, content-length set.
   const big = await request(`${base}/big`);

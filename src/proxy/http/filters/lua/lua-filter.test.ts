@@ -200,6 +200,13 @@ test('body() of a request without a body is nil (an empty buffer with always_wra
   assert.deepEqual(stream.headers, { 'x-body': 'nil/0' });
 });
 
+test('bodyChunks() of a request without a body iterates over nothing', () => {
+  const { chain, logs } = setup(script('function envoy_on_request(h) local n = 0; for c in h:bodyChunks() do n = n + 1 end; h:headers():add("x-n", tostring(n)) end'));
+  const { stream } = chain.start({});
+  assert.deepEqual(logs, []);
+  assert.deepEqual(stream.headers, { 'x-n': '0' });
+});
+
 test('body() of a local reply is an error (tsmesh cannot buffer it); the reply goes out', () => {
   const { chain, logs } = setup(script('function envoy_on_response(h) h:headers():add("x-1", "1"); h:body() end'), [{ match: { prefix: '/' }, direct_response: { status: 200 } }]);
   const { outcome } = chain.start({});

@@ -225,10 +225,9 @@ export class LuaFilter implements HttpFilter {
     };
     const onEnd = (): void => {
       if (stream.done) return;
-      const body = Buffer.concat(chunks);
-      stream.bufferedRequestBody = body;
+      stream.bufferedRequestBody = Buffer.concat(chunks);
       const trailers = (stream.req as { trailers?: Record<string, string | string[] | undefined> }).trailers;
-      dir.setBody(body, trailers !== undefined && Object.keys(trailers).length > 0 ? trailers : null, (n) => {
+      dir.setBody(chunks, trailers !== undefined && Object.keys(trailers).length > 0 ? trailers : null, (n) => {
         stream.bufferedRequestBody = dir.body!.bytes;
         // Envoy's setBytes keeps content-length in step with the new body.
         stream.headers['content-length'] = String(n);
@@ -259,7 +258,7 @@ export class LuaFilter implements HttpFilter {
         const run = state?.response;
         if (run === null || run === undefined || run.dir !== dir) return;
         response.trailers ??= null;
-        dir.setBody(response.body, response.trailers, (n) => {
+        dir.setBody(response.chunks, response.trailers, (n) => {
           response.body = dir.body!.bytes;
           response.headers['content-length'] = String(n);
           delete response.headers['transfer-encoding'];

@@ -4,8 +4,7 @@
  * One LuaDirection per direction of a stream; every object a script holds checks it is still in
  * scope (Envoy's "object used outside of proper scope").
  *
- * Not implemented (a Lua error if called, as an unknown method is): httpCall, bodyChunks,
- * clearRouteCache, importPublicKey/verifySignature, base64Escape, setUpstreamOverrideHost.
+ * Not implemented (a Lua error if called, as an unknown method is): httpCall, clearRouteCache, importPublicKey/verifySignature, base64Escape, setUpstreamOverrideHost.
  */
 import fengari from 'fengari';
 import type { LuaState } from 'fengari';
@@ -64,6 +63,10 @@ export class LuaDirection {
   reply: LuaLocalReply | null = null;
   /** Set while the script waits for the body: the filter starts reading it. */
   waitingForBody = false;
+  /** The body's chunks as received, for bodyChunks(). */
+  chunks: Buffer[] = [];
+  /** Chunk buffers handed out by bodyChunks(), closed with the direction. */
+  readonly #chunkBuffers: BodyBuffer[] = [];
 
   constructor(
     readonly host: LuaHandleHost,
@@ -80,13 +83,35 @@ export class LuaDirection {
     this.headers.valid = false;
     if (this.body !== null) this.body.valid = false;
     if (this.trailers !== null) this.trailers.valid = false;
+    for (const b of this.#chunkBuffers) b.valid = false;
   }
 
-  /** The body arrived: `bytes` (null: none) and the trailers (null: none). */
-  setBody(bytes: Buffer | null, trailers: Record<string, string | string[] | undefined> | null, onResize: (n: number) => void): void {
-    this.bodyState = bytes === null ? 'none' : 'ready';
-    this.body = bytes === null ? null : new BodyBuffer(bytes, onResize);
+  /** The i-th chunk as a buffer whose setBytes replaces that chunk in the body. */
+  chunkBuffer(i: number): BodyBuffer {
+    const b: BodyBuffer = new BodyBuffer(this.chunks[i]!, () => {
+      this.chunks[i] = b.bytes;
+      this.chunkChanged();
+    });
+    this.#chunkBuffers.push(b);
+    return b;
+  }
+
+  /**
+   * The body arrived: its chunks as received (null: no body) and the trailers (null: none).
+   * `onResize` is told of every change of the whole body (setBytes on it or on a chunk).
+   */
+  setBody(chunks: readonly Buffer[] | null, trailers: Record<string, string | string[] | undefined> | null, onResize: (n: number) => void): void {
+    this.bodyState = chunks === null ? 'none' : 'ready';
+    this.chunks = chunks === null ? [] : [...chunks];
+    this.body = chunks === null ? null : new BodyBuffer(Buffer.concat(chunks), onResize);
     this.trailers = trailers === null ? null : new RecordHeaders(trailers);
+  }
+
+  /** A chunk was replaced (bodyChunks): the whole body is the chunks again. */
+  chunkChanged(): void {
+    const body = this.body!;
+    body.bytes = Buffer.concat(this.chunks);
+    body.onResize(body.bytes.length);
   }
 }
 
@@ -298,6 +323,21 @@ export const HANDLE_CLASS: LuaClass<LuaDirection> = {
         if (d.body === null && alwaysWrap) d.body = new BodyBuffer(Buffer.alloc(0), () => {});
         if (d.body === null) return nil(L2);
         d.host.runtime.push(L2, BUFFER_CLASS, d.body);
+        return 1;
+      });
+    },
+    bodyChunks(L, d) {
+      inScope(L, d);
+      // tsmesh has the whole body before the first chunk is seen (Envoy streams them): the
+      // chunks are the ones received, in order, and replacing one changes the body sent.
+      return withBody(L, d, (L2) => {
+        let i = 0;
+        lua.lua_pushcfunction(L2, (L3) => {
+          inScope(L3, d);
+          if (i >= d.chunks.length) return nil(L3);
+          d.host.runtime.push(L3, BUFFER_CLASS, d.chunkBuffer(i++));
+          return 1;
+        });
         return 1;
       });
     },

@@ -270,7 +270,7 @@ export class RouterRequest implements AttemptOwner {
   #sendHeld(held: { status: number; headers: Record<string, string | string[]>; chunks: Buffer[] }, trailers: Record<string, string | string[]> | null): Record<string, string | string[]> | null {
     this.#held = null;
     const stream = this.stream;
-    const response: HeldResponse = { status: held.status, headers: held.headers, body: Buffer.concat(held.chunks), trailers };
+    const response: HeldResponse = { status: held.status, headers: held.headers, body: Buffer.concat(held.chunks), chunks: held.chunks, trailers };
     const holds = stream.responseBodyHolds!;
     stream.responseBodyHolds = null;
     for (const hold of holds) hold.complete(response);
