@@ -35,6 +35,11 @@ export interface StreamDriver {
   encodeHeaders(stream: HttpStream, status: number, headers: Record<string, string | string[]>): void;
   /** Marks the stream complete (stats, filters' onStreamComplete); idempotent. */
   finish(stream: HttpStream): void;
+  /**
+   * Routes the request again from its current method, authority, path and headers (Envoy's
+   * clearRouteCache): for filters that changed them before the router runs.
+   */
+  clearRouteCache(stream: HttpStream): void;
 }
 
 /**

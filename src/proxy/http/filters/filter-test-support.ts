@@ -61,6 +61,10 @@ export class TestChain implements StreamDriver {
     this.finish(stream);
   }
 
+  clearRouteCache(stream: HttpStream): void {
+    stream.route = this.table.route(stream);
+  }
+
   sendLocalReply(stream: HttpStream, status: number, body: string, flag: number, details: string, extra?: Record<string, string>): void {
     if (stream.done) return;
     stream.info.responseFlags |= flag;

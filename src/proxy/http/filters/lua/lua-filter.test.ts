@@ -78,11 +78,11 @@ for (const c of REQUEST_CASES) {
 /** Errors: logged, counted, and the stream goes on as if the script had returned (Envoy's scriptError). */
 const ERROR_CASES: { name: string; code: string; log: string }[] = [
   { name: 'error()', code: 'error("boom")', log: 'lua [error] script log: inline_code:2: boom' },
-  { name: 'an unknown API method', code: 'h:httpCall("c", {}, "", 10)', log: "lua [error] script log: inline_code:2: attempt to call a nil value (method 'httpCall')" },
-  { name: 'respond without :status', code: 'h:respond({["x"] = "1"}, "")', log: 'lua [error] script log: inline_code:2: respond(): :status must be a valid HTTP status (200-599)' },
+  { name: 'an API method tsmesh lacks', code: 'h:httpCall("c", {}, "", 10)', log: "lua [error] script log: inline_code:2: attempt to call a nil value (method 'httpCall')" },
+  { name: 'respond without :status', code: 'h:respond({["x"] = "1"}, "")', log: 'lua [error] script log: inline_code:2: :status must be between 200-599' },
   { name: 'removing a pseudo-header', code: 'h:headers():remove(":path")', log: 'lua [error] script log: inline_code:2: :path cannot be removed' },
   { name: 'a method called with a dot', code: 'h.headers()', log: "lua [error] script log: inline_code:2: StreamHandle:headers() must be called with ':' on a StreamHandle" },
-  { name: 'coroutine.yield by the script itself', code: 'coroutine.yield()', log: 'lua [error] script log: script yielded outside of an Envoy API call' },
+  { name: 'coroutine.yield by the script itself', code: 'coroutine.yield()', log: 'lua [error] script log: script performed an unexpected yield' },
   { name: 'a runaway loop', code: 'while true do end', log: 'lua [error] script log: script exceeded 20000000 instructions without yielding' },
 ];
 
@@ -104,6 +104,27 @@ test('an error after changes keeps the changes made before it (the script just s
   assert.equal(errors(), 1);
 });
 
+test('changed request headers are routed again before the chain goes on (Envoy clears the route cache)', () => {
+  const routes = [
+    { name: 'v2', match: { prefix: '/v2' }, route: { cluster: 'c2' } },
+    { name: 'canary', match: { prefix: '/', headers: [{ name: 'x-canary', exact_match: '1' }] }, route: { cluster: 'canary' } },
+    { name: 'default', match: { prefix: '/' }, route: { cluster: 'c' } },
+  ];
+  const cases: [string, string, string][] = [
+    ['h:headers():replace(":path", "/v2/x")', 'v2', 'c2'],
+    ['h:headers():add("x-canary", "1")', 'canary', 'canary'],
+    ['h:headers():get("x-canary")', 'default', 'c'],
+    ['h:headers():replace(":path", "/v2/x"); h:clearRouteCache(); h:headers():replace(":path", "/")', 'default', 'c'],
+  ];
+  for (const [code, name, cluster] of cases) {
+    const { chain, logs } = setup(script(`function envoy_on_request(h) ${code} end`), routes);
+    const { stream } = chain.start({ path: '/p' });
+    assert.deepEqual(logs, [], code);
+    assert.equal(stream.route?.route.name, name, code);
+    assert.equal(stream.route?.clusterName, cluster, code);
+  }
+});
+
 test('respond() answers locally with the given status, headers and body; the chain stops', () => {
   const { chain, errors } = setup(script('function envoy_on_request(h)\n  h:respond({[":status"] = "403", ["x-reason"] = "lua"}, "denied by lua")\n  h:headers():add("x-never", "1")\nend'));
   const { outcome, stream } = chain.start({});
@@ -120,7 +141,7 @@ test('respond() from envoy_on_response is an error', () => {
   const { chain, logs } = setup(script('function envoy_on_response(h) h:respond({[":status"] = "200"}, "") end'));
   const { outcome } = chain.start({});
   assert.equal(outcome.status, 200);
-  assert.deepEqual(logs, ['lua [error] script log: inline_code:1: respond() cannot be called from envoy_on_response']);
+  assert.deepEqual(logs, ['lua [error] script log: inline_code:1: respond not currently supported in the response path']);
 });
 
 test('response headers: :status is readable, read only; pairs starts with it', () => {

@@ -88,6 +88,7 @@ export class LuaFilter implements HttpFilter {
     const outcome = this.#drive(state.request);
     if (outcome === 'done') {
       state.request = null;
+      rerouteIfModified(stream, dir);
       return 'Continue';
     }
     if (outcome === 'replied') this.#reply(stream, dir);
@@ -178,7 +179,7 @@ export class LuaFilter implements HttpFilter {
       }
       if (!dir.waitingForBody) {
         co.release();
-        this.#scriptError(dir, 'script yielded outside of an Envoy API call');
+        this.#scriptError(dir, 'script performed an unexpected yield');
         return 'done';
       }
       if (dir.bodyState === 'reading') return 'waiting';
@@ -247,6 +248,7 @@ export class LuaFilter implements HttpFilter {
     if (outcome === 'waiting') return;
     state!.request = null;
     if (outcome === 'replied') return this.#reply(stream, run.dir);
+    rerouteIfModified(stream, run.dir);
     stream.continueDecoding();
   }
 
@@ -268,6 +270,16 @@ export class LuaFilter implements HttpFilter {
       },
     });
   }
+}
+
+/**
+ * Request headers a script changed are routed again before the chain goes on: Envoy clears the
+ * route cache on any change made before the headers continue.
+ */
+function rerouteIfModified(stream: HttpStream, dir: LuaDirection): void {
+  if (!dir.headers.modified) return;
+  dir.headers.modified = false;
+  stream.driver.clearRouteCache(stream);
 }
 
 /** Builds the filter from its typed_config (envoy.extensions.filters.http.lua.v3.Lua). */

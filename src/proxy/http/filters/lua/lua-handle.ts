@@ -4,7 +4,8 @@
  * One LuaDirection per direction of a stream; every object a script holds checks it is still in
  * scope (Envoy's "object used outside of proper scope").
  *
- * Not implemented (a Lua error if called, as an unknown method is): httpCall, clearRouteCache, importPublicKey/verifySignature, base64Escape, setUpstreamOverrideHost.
+ * Not implemented (a Lua error if called, as an unknown method is): httpCall,
+ * importPublicKey/verifySignature, base64Escape, setUpstreamOverrideHost.
  */
 import fengari from 'fengari';
 import type { LuaState } from 'fengari';
@@ -295,8 +296,9 @@ function filterMetadata(d: LuaDirection): Record<string, unknown> | undefined {
   const md = d.stream.route?.route.metadata as { filter_metadata?: Record<string, Record<string, unknown>> } | null | undefined;
   const fm = md?.filter_metadata;
   if (fm === undefined) return undefined;
-  // Envoy looks the filter's configured name up, then the canonical one.
-  return fm[d.host.filterName] ?? fm['envoy.filters.http.lua'];
+  // Envoy looks under the canonical name, then the deprecated "envoy.lua"; tsmesh also accepts
+  // the filter's configured name first (what newer Envoy versions use).
+  return fm[d.host.filterName] ?? fm['envoy.filters.http.lua'] ?? fm['envoy.lua'];
 }
 
 function log(level: LogLevel): (L: LuaState, d: LuaDirection) => number {
@@ -351,7 +353,7 @@ export const HANDLE_CLASS: LuaClass<LuaDirection> = {
     },
     respond(L, d) {
       inScope(L, d);
-      if (d.response) return raise(L, 'respond() cannot be called from envoy_on_response');
+      if (d.response) return raise(L, 'respond not currently supported in the response path');
       if (d.bodyState === 'reading') return raise(L, 'respond() while the body is being read');
       if (lua.lua_type(L, 2) !== lua.LUA_TTABLE) return raise(L, 'bad argument #1 to respond (headers table expected)');
       const raw = toValue(L, 2);
@@ -361,12 +363,17 @@ export const HANDLE_CLASS: LuaClass<LuaDirection> = {
         headers[k.toLowerCase()] = String(v);
       }
       const status = Number(headers[':status']);
-      if (!Number.isInteger(status) || status < 200 || status > 599) return raise(L, 'respond(): :status must be a valid HTTP status (200-599)');
+      if (!Number.isInteger(status) || status < 200 || status > 599) return raise(L, ':status must be between 200-599');
       delete headers[':status'];
       const body = lua.lua_type(L, 3) <= lua.LUA_TNIL ? '' : checkString(L, 3, 'body');
       d.reply = { status, headers, body };
       // The script stops here for good, as in Envoy: the filter answers and never resumes it.
       return yieldThen(L, () => 0);
+    },
+    clearRouteCache(L, d) {
+      inScope(L, d);
+      if (!d.response) d.stream.driver.clearRouteCache(d.stream);
+      return 0;
     },
     streamInfo(L, d) {
       inScope(L, d);

@@ -21,6 +21,8 @@ export interface HeaderView {
   modifiable: boolean;
   /** Still in the scope of a running script; any call after it ended is a Lua error. */
   valid: boolean;
+  /** Set by any add, replace or remove (the request is then routed again, as in Envoy). */
+  modified: boolean;
   values(name: string): readonly string[];
   add(name: string, value: string): void;
   replace(name: string, value: string): void;
@@ -36,6 +38,7 @@ function listOf(v: string | string[] | undefined): readonly string[] {
 export class RecordHeaders implements HeaderView {
   modifiable = true;
   valid = true;
+  modified = false;
   constructor(readonly map: Values) {}
 
   values(name: string): readonly string[] {
@@ -166,6 +169,7 @@ function mutate(L: LuaState, h: HeaderView, fn: () => void): number {
   usable(L, h, true);
   try {
     fn();
+    h.modified = true;
   } catch (err) {
     return raise(L, (err as Error).message);
   }
