@@ -4,7 +4,9 @@
  * (INTERCEPTION_MODE NONE on its own loopback address) and the application behind it. Then the
  * guide's api-header-filter — an HTTP_FILTER INSERT_BEFORE of envoy.filters.http.lua on
  * SIDECAR_INBOUND port 8080 — is dropped into the config directory, and `curl -I` against the
- * sidecar shows `api-version: v1`, as the guide says it should. Written at v1alpha3: EnvoyFilter
+ * sidecar shows `api-version: v1`, as the guide says it should. A broken version of the script
+ * is then refused by the sidecar, which keeps the header; removing the EnvoyFilter removes it.
+ * Written at v1alpha3: EnvoyFilter
  * is only served there (the guide's `networking.istio.io/v1` is refused, as Istio refuses it).
  */
 import { test } from 'node:test';
@@ -150,6 +152,17 @@ test('seed guide EnvoyFilter: the Lua filter adds api-version: v1 to responses o
   assert.equal(patched.headers['server'], 'istio-envoy');
   assert.deepEqual(problems, []);
   assert.doesNotMatch(sidecar.stderr(), /rejected|lua \[error\]/);
+
+  // A broken script is refused by the sidecar (NACK, naming the filter and the Lua error); it
+  // keeps serving its last good config, header included.
+  dir.write('envoyfilter.yaml', SEED_ENVOY_FILTER.replace('            end\n', ''));
+  await until('the sidecar to refuse the broken script', async () => (/script load error/.test(sidecar.stderr()) ? true : undefined), 20_000);
+  assert.match(
+    sidecar.stderr(),
+    new RegExp(`rejected Listener update version "\\d+": Listener "${POD.replace(/\./g, '\\.')}_8080": filter_chains\\[0\\]\\.filters\\[0\\]\\.typed_config\\.http_filters\\[2\\]\\.typed_config\\.inline_code: script load error: inline_code:3: 'end' expected \\(to close 'function' at line 1\\) near <eof>`),
+  );
+  const kept = await curlHead(url);
+  assert.equal(kept.headers['api-version'], 'v1');
 
   // Removing the EnvoyFilter takes the header away again.
   dir.write('envoyfilter.yaml', '');
