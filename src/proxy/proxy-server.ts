@@ -76,7 +76,7 @@ export class ProxyServer implements AdminSource {
     this.clusterManager = new ClusterManager(this.stats, this.secrets);
     this.clusterManager.onOutlierEvent = (e) => this.#log(formatOutlierEvent(e));
     this.clusterManager.onNote = (line) => this.#log(`warning: ${line}`);
-    this.httpFilters = builtinHttpFilters(this.clusterManager);
+    this.httpFilters = builtinHttpFilters(this.clusterManager, { log: this.#log });
     this.accessLogs = new AccessLogSinks({
       stats: this.stats,
       ...(options.accessLogOutputs !== undefined && { outputs: options.accessLogOutputs }),

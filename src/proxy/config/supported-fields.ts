@@ -74,6 +74,9 @@ export const SUPPORTED_FIELDS: Record<string, readonly string[]> = {
   'envoy.extensions.filters.http.fault.v3.FaultAbort': ['http_status', 'grpc_status', 'header_abort', 'percentage'],
   'envoy.extensions.filters.common.fault.v3.FaultDelay': ['fixed_delay', 'header_delay', 'percentage'],
   'envoy.extensions.filters.http.cors.v3.Cors': [],
+  // filters/lua: scripts inline, by name, or from files (DataSource below).
+  'envoy.extensions.filters.http.lua.v3.Lua': ['inline_code', 'source_codes', 'default_source_code', 'stat_prefix'],
+  'envoy.extensions.filters.http.lua.v3.LuaPerRoute': ['disabled', 'name', 'source_code'],
   'envoy.extensions.filters.http.cors.v3.CorsPolicy': [
     'allow_origin_string_match', 'allow_methods', 'allow_headers', 'expose_headers', 'max_age', 'allow_credentials',
     'filter_enabled', 'shadow_enabled', 'allow_private_network_access', 'forward_not_matching_preflights',

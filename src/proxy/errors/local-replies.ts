@@ -54,6 +54,10 @@ export const LocalReplies = {
   },
   upstreamTimeout: { status: 504, body: 'upstream request timeout', flag: ResponseFlag.UT, details: 'upstream_response_timeout' },
   upstreamPerTryTimeout: { status: 504, body: 'upstream request timeout', flag: ResponseFlag.UT, details: 'upstream_per_try_timeout' },
+  /** A filter buffering the request body (the Lua filter's body()) got more than the buffer limit: Envoy's 413. */
+  requestPayloadTooLarge: { status: 413, body: 'Payload Too Large', flag: 0, details: 'request_payload_too_large' },
+  /** A filter holding the response body got more than the buffer limit before sending anything: Envoy's 500. */
+  responsePayloadTooLarge: { status: 500, body: 'Internal Server Error', flag: 0, details: 'response_payload_too_large' },
   /** The body outgrew the retry buffer while a retry was waiting (Envoy's 507). */
   retryBufferOverflow: { status: 507, body: 'exceeded request buffer limit while retrying upstream', flag: 0, details: 'request_payload_exceeded_retry_buffer_limit' },
   streamIdleTimeout: { status: 408, body: 'stream timeout', flag: ResponseFlag.SI, details: 'stream_idle_timeout' },

@@ -416,6 +416,12 @@ export class HttpConnectionManager implements StreamDriver, NetworkFilter {
     this.continueDecoding(stream);
   }
 
+  clearRouteCache(stream: HttpStream): void {
+    const table = this.routes.current();
+    stream.route = table ? table.route(stream) : null;
+    stream.info.routeName = stream.route?.route.name ?? '';
+  }
+
   continueDecoding(stream: HttpStream): void {
     const filters = this.filters;
     while (!stream.done && stream.filterIndex < filters.length) {

@@ -9,6 +9,21 @@ import type { LocalReply } from '../errors/local-replies.js';
 export type DownstreamRequest = IncomingMessage | Http2ServerRequest;
 export type DownstreamResponse = ServerResponse | Http2ServerResponse;
 
+/** A response held until its body is complete; `complete` may change headers, body and trailers. */
+export interface HeldResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[]>;
+  body: Buffer;
+  /** The body as it arrived, chunk by chunk (what `body` was concatenated from). */
+  readonly chunks: readonly Buffer[];
+  trailers: Record<string, string | string[]> | null;
+}
+
+/** A filter's claim on the whole response body (Envoy's encoder StopIterationAndBuffer). */
+export interface ResponseBodyHold {
+  complete(response: HeldResponse): void;
+}
+
 /**
  * The connection manager's side of a stream, as filters see it. Implemented by the connection
  * manager; kept as an interface so filters can be tested without sockets.
@@ -20,6 +35,11 @@ export interface StreamDriver {
   encodeHeaders(stream: HttpStream, status: number, headers: Record<string, string | string[]>): void;
   /** Marks the stream complete (stats, filters' onStreamComplete); idempotent. */
   finish(stream: HttpStream): void;
+  /**
+   * Routes the request again from its current method, authority, path and headers (Envoy's
+   * clearRouteCache): for filters that changed them before the router runs.
+   */
+  clearRouteCache(stream: HttpStream): void;
 }
 
 /**
@@ -55,6 +75,18 @@ export class HttpStream implements RouteRequest {
   requestComplete = false;
   /** Called once when requestComplete becomes true (the router starts its route timeout then). */
   onRequestComplete: (() => void) | null = null;
+  /**
+   * The request body as a filter buffered (and maybe rewrote) it, e.g. the Lua filter's body():
+   * the router sends this instead of reading the downstream request. Null: stream it as is.
+   */
+  bufferedRequestBody: Buffer | null = null;
+  /**
+   * What the response being encoded allows a filter that wants its whole body: 'hold' (the
+   * router can buffer it and call the holds), 'none' (headers only), null (a local reply).
+   */
+  responseBodyMode: 'hold' | 'none' | null = null;
+  /** Set by encodeHeaders of filters that want the whole response body (see responseBodyMode). */
+  responseBodyHolds: ResponseBodyHold[] | null = null;
   /** The connection's idle-timeout bookkeeping (owned by the connection manager), or null. */
   connectionIdle: { active: number } | null = null;
   /** stream_idle_timeout: restarted by any activity on the stream (`touch`). */

@@ -88,3 +88,26 @@ test('proxy: the same filter with is_optional is skipped and the listener builds
   ]);
   assert.deepEqual(await compileErrors(r.listeners), []);
 });
+
+function luaFilter(code: string): unknown {
+  return {
+    configPatches: [
+      {
+        applyTo: 'HTTP_FILTER',
+        match: { context: 'SIDECAR_INBOUND', listener: { filterChain: { filter: { name: 'envoy.filters.network.http_connection_manager', subFilter: { name: 'envoy.filters.http.router' } } } } },
+        patch: {
+          operation: 'INSERT_BEFORE',
+          value: { name: 'envoy.filters.http.lua', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua', inlineCode: code } },
+        },
+      },
+    ],
+  };
+}
+
+test('proxy: a patched-in Lua filter builds; one whose script does not compile is refused, naming the filter and the Lua error', async () => {
+  const good = generateProxyResources(proxy, pushOf({ services, endpoints, configs: [envoyFilter('lua', luaFilter('function envoy_on_response(h) h:headers():add("api-version", "v1") end'))] }));
+  assert.deepEqual(await compileErrors(good.listeners), []);
+  const bad = generateProxyResources(proxy, pushOf({ services, endpoints, configs: [envoyFilter('lua', luaFilter('function envoy_on_response(h) h:headers():add("api-version", "v1")'))] }));
+  const inbound = bad.listeners.filter((l) => l.traffic_direction === 'INBOUND');
+  assert.deepEqual(await compileErrors(inbound), ["127.10.0.5_8080: script load error: inline_code:1: 'end' expected near <eof>"]);
+});

@@ -39,7 +39,7 @@ spec:
           stat_prefix: http_local_rate_limiter
           token_bucket: { max_tokens: 4, tokens_per_fill: 4, fill_interval: 60s }
 ---
-# The classic Lua example: our xDS encoder has no Lua type, so the patch is skipped with a warning.
+# The classic Lua example: port 8080's inbound chain gets the Lua filter right before the router.
 apiVersion: networking.istio.io/v1alpha3
 kind: EnvoyFilter
 metadata: { name: lua, namespace: default }
@@ -157,12 +157,15 @@ test('simulation: the documentation EnvoyFilters on a sidecar of customers', () 
   const before = generateProxyResources(proxy, plain);
   const after = generateProxyResources(proxy, push);
 
-  // Inbound: the rate limit sits right before the router; the Lua filter is not there.
-  // Two inbound HCMs (the catch-all HTTP chain and port 8080's); the patch names no port, so both.
+  // Inbound: the rate limit sits right before the router, and on port 8080 the Lua filter after it.
+  // Two inbound HCMs (the catch-all HTTP chain and port 8080's); the rate-limit patch names no
+  // port, so both; the Lua patch names portNumber 8080, so only that one. (The Lua patch used to
+  // be skipped: the xDS proto set had no envoy.extensions.filters.http.lua.v3.Lua type.)
   const plainChain = ['envoy.filters.http.fault', 'envoy.filters.http.cors', 'envoy.filters.http.router'];
   const limitedChain = ['envoy.filters.http.fault', 'envoy.filters.http.cors', 'envoy.filters.http.local_ratelimit', 'envoy.filters.http.router'];
+  const luaChain = ['envoy.filters.http.fault', 'envoy.filters.http.cors', 'envoy.filters.http.local_ratelimit', 'envoy.lua', 'envoy.filters.http.router'];
   assert.deepEqual(httpFilterNames(before, 'virtualInbound'), [plainChain, plainChain]);
-  assert.deepEqual(httpFilterNames(after, 'virtualInbound'), [limitedChain, limitedChain]);
+  assert.deepEqual(httpFilterNames(after, 'virtualInbound'), [limitedChain, luaChain]);
   const inboundFilters = ((after.listeners.find((l) => l.name === 'virtualInbound')!.filter_chains as EnvoyJson[]).flatMap((fc) => fc.filters as EnvoyJson[])
     .find((f) => f.name === 'envoy.filters.network.http_connection_manager')!.typed_config as EnvoyJson).http_filters as EnvoyJson[];
   assert.deepEqual(inboundFilters[2], {
@@ -196,12 +199,22 @@ test('simulation: the documentation EnvoyFilters on a sidecar of customers', () 
   }
   assert.equal(after.endpoints.length, before.endpoints.length);
 
-  // The report names the Lua patch it skipped.
+  // The Lua filter as the proxy gets it: proto3 JSON of envoy.extensions.filters.http.lua.v3.Lua.
+  const lua = ((after.listeners.find((l) => l.name === 'virtualInbound')!.filter_chains as EnvoyJson[]).flatMap((fc) => fc.filters as EnvoyJson[])
+    .flatMap((f) => (f.name === 'envoy.filters.network.http_connection_manager' ? ((f.typed_config as EnvoyJson).http_filters as EnvoyJson[]) : []))
+    .filter((f) => f.name === 'envoy.lua'));
+  assert.deepEqual(lua, [{
+    name: 'envoy.lua',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua',
+      inline_code: 'function envoy_on_request(request_handle) request_handle:headers():add("x-lua", "1") end\n',
+    },
+  }]);
+
+  // The report: every patch applied, nothing skipped.
   const report = applyEnvoyFiltersWithReport(proxy, push, before);
   assert.deepEqual(report.applied, ['istio-system/outbound-tuning', 'default/local-ratelimit', 'default/lua']);
-  assert.deepEqual(report.warnings, [
-    'EnvoyFilter default/lua configPatches[0]: patch.value is not a valid envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter: typed_config["@type"]: unknown type "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua"; the patch is skipped',
-  ]);
+  assert.deepEqual(report.warnings, []);
   assert.deepEqual(report.resources, after);
 });
 

@@ -44,6 +44,8 @@ export const ENVOY_PROTO_FILES: readonly string[] = [
   'envoy/extensions/filters/http/header_to_metadata/v3/header_to_metadata.proto',
   'envoy/extensions/filters/http/ext_authz/v3/ext_authz.proto',
   'envoy/extensions/filters/http/grpc_stats/v3/config.proto',
+  // Lua scripts (Lua, LuaPerRoute): what EnvoyFilter examples patch in most often.
+  'envoy/extensions/filters/http/lua/v3/lua.proto',
   // Retry extensions Istio's route retry policies name (previous_hosts, previous_priorities).
   'envoy/extensions/retry/host/previous_hosts/v3/previous_hosts.proto',
   'envoy/extensions/retry/priority/previous_priorities/v3/previous_priorities_config.proto',

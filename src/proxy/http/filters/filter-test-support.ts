@@ -40,7 +40,8 @@ export class TestChain implements StreamDriver {
     info.requestAuthority = req.authority ?? 'example.com';
     info.requestHeaders = { ...(req.headers ?? {}) };
     const outcome: Outcome = { kind: 'pending', status: 0, body: '', details: '', headers: {} };
-    const stream = new HttpStream(this, {} as DownstreamRequest, {} as DownstreamResponse, info);
+    // A bodiless HTTP/1.1 request as far as filters that look at the body can tell.
+    const stream = new HttpStream(this, { httpVersion: '1.1', headers: {} } as unknown as DownstreamRequest, {} as DownstreamResponse, info);
     outcomes.set(stream, outcome);
     stream.route = this.table.route(stream);
     this.continueDecoding(stream);
@@ -58,6 +59,10 @@ export class TestChain implements StreamDriver {
     this.encodeHeaders(stream, 200, headers);
     Object.assign(outcomes.get(stream)!, { kind: 'upstream', status: 200, body: 'upstream', details: 'via_upstream', headers });
     this.finish(stream);
+  }
+
+  clearRouteCache(stream: HttpStream): void {
+    stream.route = this.table.route(stream);
   }
 
   sendLocalReply(stream: HttpStream, status: number, body: string, flag: number, details: string, extra?: Record<string, string>): void {

@@ -8,12 +8,10 @@
  * (the upstream callbacks) and one header object for the upstream request; everything else was
  * compiled with the route table.
  */
-import type http from 'node:http';
-import type http2 from 'node:http2';
-import type { Readable } from 'node:stream';
 import { LocalReplies } from '../../../errors/local-replies.js';
 import type { HttpFilter, FilterHeadersStatus, HttpFilterFactory } from '../../http-filter.js';
 import type { HttpStream } from '../../http-stream.js';
+import { upstreamRequestBody } from '../../request-body.js';
 import { applyRequestMutations, applyResponseMutations } from '../../../router/header-mutation.js';
 import { computeHash } from '../../../router/hash-policy.js';
 import { redirectLocation } from '../../../router/redirect.js';
@@ -194,7 +192,7 @@ export class RouterFilter implements HttpFilter {
     setTimeoutHeaders(0, timeouts, action, headers, !this.options.suppressEnvoyHeaders, grpc);
 
     // The body: buffered when an attempt may be retried or a mirror needs a copy, else streamed as is.
-    const rawBody = requestBody(stream);
+    const rawBody = upstreamRequestBody(stream);
     const mirrors = action.mirrors.length > 0 ? this.#sampledMirrors(action, stream) : null;
     let body: RequestBodyBuffer | null = null;
     let router: RouterRequest | null = null;
@@ -234,6 +232,7 @@ export class RouterFilter implements HttpFilter {
       suppressEnvoyHeaders: this.options.suppressEnvoyHeaders,
       autoHostRewrite: literal === null && action.hostRewrite?.kind === 'auto',
       appendXForwardedHost: action.appendXForwardedHost,
+      responseBufferLimitBytes: selection.route.perRequestBufferLimitBytes ?? DEFAULT_BUFFER_LIMIT_BYTES,
     };
     router = new RouterRequest(stream, plan);
     if (mirrors !== null) shadows = this.#mirror(mirrors, stream, plan, body, timeouts.globalMs);
@@ -271,16 +270,6 @@ export class RouterFilter implements HttpFilter {
 function isGrpc(headers: Record<string, string | string[] | undefined>): boolean {
   const ct = headers['content-type'];
   return typeof ct === 'string' && ct.startsWith('application/grpc') && (ct.length === 16 || ct.charCodeAt(16) === 43 /* + */);
-}
-
-/** The downstream request as an upstream body, or null when it has none. */
-function requestBody(stream: HttpStream): Readable | null {
-  const req = stream.req;
-  if (req.httpVersion === '2.0') return (req as http2.Http2ServerRequest).stream.endAfterHeaders ? null : (req as unknown as Readable);
-  const h = (req as http.IncomingMessage).headers;
-  const cl = h['content-length'];
-  if (h['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0')) return req as unknown as Readable;
-  return null;
 }
 
 /** Builds the router from its typed_config (envoy.extensions.filters.http.router.v3.Router). */

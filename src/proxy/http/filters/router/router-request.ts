@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { LocalReplies } from '../../../errors/local-replies.js';
 import type { LocalReply } from '../../../errors/local-replies.js';
 import { ResponseFlag } from '../../../errors/response-flags.js';
-import type { HttpStream } from '../../http-stream.js';
+import type { HeldResponse, HttpStream } from '../../http-stream.js';
 import type { RequestBodyBuffer } from '../../../router/request-body-buffer.js';
 import type { RetryDecision, RetryState } from '../../../router/retry-state.js';
 import { setTimeoutHeaders } from '../../../router/upstream-timeouts.js';
@@ -56,6 +56,8 @@ export interface ForwardPlan {
   /** auto_host_rewrite: each attempt's Host is its host's hostname (when it has one). */
   readonly autoHostRewrite: boolean;
   readonly appendXForwardedHost: boolean;
+  /** How much of a response a filter may hold (stream.responseBodyHolds) before it is a 500. */
+  readonly responseBufferLimitBytes: number;
 }
 
 export class RouterRequest implements AttemptOwner {
@@ -71,6 +73,8 @@ export class RouterRequest implements AttemptOwner {
   #attempts = 0;
   #done = false;
   #resume: (() => void) | null = null;
+  /** A response a filter holds until its body is complete (stream.responseBodyHolds), or null. */
+  #held: { status: number; headers: Record<string, string | string[]>; chunks: Buffer[]; size: number } | null = null;
   readonly #onDrain = (): void => {
     const r = this.#resume;
     if (r !== null) r();
@@ -236,7 +240,16 @@ export class RouterRequest implements AttemptOwner {
     info.responseStartMs = performance.now() - info.startMono;
     if (!this.plan.suppressEnvoyHeaders) headers['x-envoy-upstream-service-time'] = String(Math.round(performance.now() - attempt.start));
     info.responseCodeDetails = 'via_upstream';
+    stream.responseBodyMode = endStream ? 'none' : 'hold';
     stream.driver.encodeHeaders(stream, status, headers);
+    stream.responseBodyMode = null;
+    if (stream.responseBodyHolds !== null) {
+      // A filter wants the whole body first: nothing goes downstream until it is here.
+      this.#held = { status, headers, chunks: [], size: 0 };
+      // Nothing went downstream yet: a failure before the body ends can still be a local reply.
+      stream.responseStarted = false;
+      return true;
+    }
     const res = stream.res as http.ServerResponse;
     if (endStream) {
       // Headers-only: leave them unsent so onEnd's res.end() sends them with END_STREAM (on
@@ -254,6 +267,17 @@ export class RouterRequest implements AttemptOwner {
     const stream = this.stream;
     if (stream.done) return false;
     stream.idleTimer?.refresh();
+    const held = this.#held;
+    if (held !== null) {
+      held.size += chunk.length;
+      if (held.size > this.plan.responseBufferLimitBytes) {
+        // Envoy's encoder buffer overflow before any byte went downstream: a 500.
+        this.#reply(LocalReplies.responsePayloadTooLarge);
+        return false;
+      }
+      held.chunks.push(chunk);
+      return true;
+    }
     stream.info.bytesSent += chunk.length;
     return (stream.res as http.ServerResponse).write(chunk);
   }
@@ -264,6 +288,7 @@ export class RouterRequest implements AttemptOwner {
     this.#finish();
     if (stream.done) return;
     const res = stream.res as http.ServerResponse;
+    if (this.#held !== null) trailers = this.#sendHeld(this.#held, trailers);
     if (trailers !== null) res.addTrailers(trailers);
     res.end();
     const cluster = this.plan.cluster;
@@ -274,8 +299,29 @@ export class RouterRequest implements AttemptOwner {
     stream.driver.finish(stream);
   }
 
+  /** The held response is complete: the holds see (and may change) it, then it all goes out. */
+  #sendHeld(held: { status: number; headers: Record<string, string | string[]>; chunks: Buffer[] }, trailers: Record<string, string | string[]> | null): Record<string, string | string[]> | null {
+    this.#held = null;
+    const stream = this.stream;
+    const response: HeldResponse = { status: held.status, headers: held.headers, body: Buffer.concat(held.chunks), chunks: held.chunks, trailers };
+    const holds = stream.responseBodyHolds!;
+    stream.responseBodyHolds = null;
+    for (const hold of holds) hold.complete(response);
+    const res = stream.res as http.ServerResponse;
+    stream.responseStarted = true;
+    res.writeHead(response.status, response.headers);
+    if (response.body.length > 0) res.write(response.body);
+    stream.info.bytesSent += response.body.length;
+    return response.trailers;
+  }
+
   onAttemptError(attempt: RouterAttempt, reason: UpstreamFailure, detail: string): void {
     const stream = this.stream;
+    if (this.#held !== null) {
+      // The upstream failed before a held body ended: the hold is off, the failure is answered.
+      this.#held = null;
+      stream.responseBodyHolds = null;
+    }
     stream.info.upstreamTransportFailureReason = detail;
     attempt.finish(false);
     this.#forget(attempt);
@@ -353,6 +399,9 @@ export class RouterRequest implements AttemptOwner {
 
   /** A local reply (or a reset, once the response started) ends the request. */
   #reply(reply: LocalReply, headers?: Record<string, string>): void {
+    // A held response that never completed is dropped for the reply (nothing of it was sent).
+    this.#held = null;
+    this.stream.responseBodyHolds = null;
     this.#finishAll();
     const stream = this.stream;
     if (stream.done) return;
