@@ -10,21 +10,13 @@
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import http from 'node:http';
 import { request } from 'undici';
-import { MemoryStore } from '../config/memory-store.js';
-import { ConfigDirSource } from '../config/config-dir-source.js';
 import { DEFAULT_MESH_CONFIG } from '../model/mesh-config.js';
-import { DiscoveryServer } from '../xds/server/discovery-server.js';
-import { MeshPipeline } from '../xds/server/mesh-pipeline.js';
-import { runToExit, runTsmesh, tempDir } from '../proxy/e2e/cli-fixtures.js';
-import type { RunningProxy } from '../proxy/e2e/cli-fixtures.js';
+import { runToExit } from '../proxy/e2e/cli-fixtures.js';
 import { until } from '../proxy/e2e/wait-fixtures.js';
-import { generateProxyResources } from './generate.js';
+import { ADMIN_PORT, MeshSidecars, counter, curl, serveApp, startControlPlane, waitForAdmin } from './testing/mesh-e2e.js';
 
 const HTTP_PROXY_PORT = 15080;
-const ADMIN_PORT = 15000;
 const APP_PORT = 3000;
 // A third octet of our own, so concurrent tests on other 127.10.x addresses never collide.
 const X = 20 + Math.floor(Math.random() * 230);
@@ -47,72 +39,24 @@ spec: { containers: [{ name: app, image: x, ports: [{ containerPort: ${APP_PORT}
 status: { podIP: ${POD_B} }
 `;
 
-function curl(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('curl', [...args], { timeout: 5000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** A counter from the sidecar's admin /stats (Envoy's `name: value` lines); 0 when absent. */
-async function counter(admin: string, name: string): Promise<number> {
-  const r = await request(`http://${admin}/stats`, { headersTimeout: 3000, bodyTimeout: 3000 });
-  const text = await r.body.text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}: `));
-  return line === undefined ? 0 : Number(line.slice(name.length + 2));
-}
-
-function sidecar(t: TestContext, xds: string, args: readonly string[]): RunningProxy {
-  const p = runTsmesh(['proxy', 'sidecar', '--discovery-address', xds, '--namespace', 'default', '--interception-mode', 'NONE', ...args]);
-  t.after(() => p.kill());
-  return p;
-}
-
 test('local pods: curl -x POD_A:15080 http://customers/ reaches the app at 127.11.X.2:3000 through both sidecars', async (t: TestContext) => {
   const curlFound = await curl(['--version']);
   if (curlFound.code !== 0) assert.fail('curl is required for this test (apt-get install curl)');
 
-  const app = http.createServer((req, res) => {
+  await serveApp(t, APP_B, APP_PORT, (req, res) => {
     req.resume();
     req.on('end', () => res.end(`customers-v1 saw ${req.headers.host ?? ''}${req.url ?? ''}`));
   });
-  await new Promise<void>((resolve, reject) => {
-    app.once('error', reject);
-    app.listen(APP_PORT, APP_B, resolve);
-  });
-  t.after(() => {
-    app.closeAllConnections();
-    app.close();
-  });
 
-  const dir = tempDir();
-  t.after(() => dir.remove());
-  dir.write('mesh.yaml', MESH_YAML);
-  const store = new MemoryStore();
-  const problems: string[] = [];
-  const source = new ConfigDirSource({ dir: dir.dir, store, onProblems: (p) => problems.push(...p.map((x) => x.message)) });
-  await source.start();
-  t.after(() => source.close());
-  assert.deepEqual(problems, []);
-  const server = new DiscoveryServer({ generator: generateProxyResources });
-  const ports = await server.start({ grpcPort: 0, httpPort: 0, host: '127.0.0.1' });
-  t.after(() => server.stop());
-  const pipeline = new MeshPipeline({ store, update: (push, change) => server.update(push, change), mesh: { ...DEFAULT_MESH_CONFIG, proxyHttpPort: HTTP_PROXY_PORT } });
-  pipeline.start();
-  t.after(() => pipeline.stop());
-  const xds = `127.0.0.1:${ports.grpcPort}`;
+  const plane = await startControlPlane(t, { meshYaml: MESH_YAML, mesh: { ...DEFAULT_MESH_CONFIG, proxyHttpPort: HTTP_PROXY_PORT } });
+  assert.deepEqual(plane.problems, []);
 
-  const a = sidecar(t, xds, ['--labels', 'app=sleep', '--name', 'sleep-1', '--ip', POD_A, '--bind-address', POD_A, '--admin-address', POD_A, '--app-address', APP_A]);
-  const b = sidecar(t, xds, ['--labels', 'app=customers,version=v1', '--name', 'customers-v1', '--ip', POD_B, '--bind-address', POD_B, '--admin-address', POD_B, '--app-address', APP_B]);
-  let passed = false;
-  t.after(() => {
-    if (!passed) process.stderr.write(`--- sidecar A:\n${a.stderr()}\n--- sidecar B:\n${b.stderr()}\n`);
-  });
+  const sidecars = new MeshSidecars(t, plane.xds);
+  const a = sidecars.start({ name: 'sleep-1', labels: 'app=sleep', ip: POD_A, appAddress: APP_A });
+  const b = sidecars.start({ name: 'customers-v1', labels: 'app=customers,version=v1', ip: POD_B, appAddress: APP_B });
   // Both admins on the same port, each on its pod's address.
-  await a.waitForLine(new RegExp(`admin address: ${POD_A.replace(/\./g, '\\.')}:${ADMIN_PORT}`), 15_000);
-  await b.waitForLine(new RegExp(`admin address: ${POD_B.replace(/\./g, '\\.')}:${ADMIN_PORT}`), 15_000);
+  await waitForAdmin(a, POD_A);
+  await waitForAdmin(b, POD_B);
 
   const proxy = `http://${POD_A}:${HTTP_PROXY_PORT}`;
   const body = await until('curl through the HTTP proxy', async () => {
@@ -138,7 +82,7 @@ test('local pods: curl -x POD_A:15080 http://customers/ reaches the app at 127.1
   // B's inbound listener is on the pod address, the application on its own: the two sockets coexist.
   const listeners = await request(`http://${POD_B}:${ADMIN_PORT}/listeners`).then((r) => r.body.text());
   assert.match(listeners, new RegExp(`${POD_B.replace(/\./g, '\\.')}_${APP_PORT}::${POD_B.replace(/\./g, '\\.')}:${APP_PORT}`));
-  passed = true;
+  sidecars.passed();
 });
 
 test('local pods: bad --bind-address / --app-address / --admin-address are refused with the flag named', async () => {

@@ -12,23 +12,13 @@
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import http from 'node:http';
 import net from 'node:net';
 import { request } from 'undici';
-import { ConfigDirSource } from '../config/config-dir-source.js';
-import { MemoryStore } from '../config/memory-store.js';
-import { DEFAULT_MESH_CONFIG } from '../model/mesh-config.js';
-import { runTsmesh, tempDir } from '../proxy/e2e/cli-fixtures.js';
-import type { RunningProxy } from '../proxy/e2e/cli-fixtures.js';
 import { until } from '../proxy/e2e/wait-fixtures.js';
-import { DiscoveryServer } from '../xds/server/discovery-server.js';
-import { MeshPipeline } from '../xds/server/mesh-pipeline.js';
-import { generateProxyResources } from './generate.js';
+import { ADMIN_PORT, MeshSidecars, counter, curl, serveApp, startControlPlane, waitForAdmin } from './testing/mesh-e2e.js';
 
 const SERVICE_PORT = 8000;
 const APP_PORT = 3000;
-const ADMIN_PORT = 15000;
 // A third octet of our own, so concurrent tests on other 127.10.x addresses never collide.
 const X = 20 + Math.floor(Math.random() * 230);
 const POD_CLIENT = `127.10.${X}.11`;
@@ -77,15 +67,6 @@ spec:
   - route: [{ destination: { host: customers.default.svc.cluster.local, subset: v1 } }]
 `;
 
-function curl(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('curl', [...args], { timeout: 5000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 /** Sends `bytes` on a fresh TCP connection and returns what comes back until the peer closes (or 5 s). */
 function rawExchange(host: string, port: number, bytes: Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -102,24 +83,10 @@ function rawExchange(host: string, port: number, bytes: Buffer): Promise<string>
   });
 }
 
-async function counter(admin: string, name: string): Promise<number> {
-  const r = await request(`http://${admin}/stats`, { headersTimeout: 3000, bodyTimeout: 3000 });
-  const line = (await r.body.text()).split('\n').find((l) => l.startsWith(`${name}: `));
-  return line === undefined ? 0 : Number(line.slice(name.length + 2));
-}
-
 function app(t: TestContext, name: string, address: string): Promise<void> {
-  const server = http.createServer((req, res) => {
+  return serveApp(t, address, APP_PORT, (req, res) => {
     req.resume();
     req.on('end', () => res.end(`${name} saw ${req.headers.host ?? ''}${req.url ?? ''}`));
-  });
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(APP_PORT, address, resolve);
   });
 }
 
@@ -128,40 +95,14 @@ test('sniffing e2e: HTTP to an unnamed service port is routed by the VirtualServ
   await app(t, 'customers-v1', APP_V1);
   await app(t, 'customers-v2', APP_V2);
 
-  const dir = tempDir();
-  t.after(() => dir.remove());
-  dir.write('mesh.yaml', MESH_YAML);
-  const store = new MemoryStore();
-  const problems: string[] = [];
-  const source = new ConfigDirSource({ dir: dir.dir, store, onProblems: (p) => problems.push(...p.map((x) => x.message)) });
-  await source.start();
-  t.after(() => source.close());
-  assert.deepEqual(problems, []);
-  const server = new DiscoveryServer({ generator: generateProxyResources });
-  const ports = await server.start({ grpcPort: 0, httpPort: 0, host: '127.0.0.1' });
-  t.after(() => server.stop());
-  const pipeline = new MeshPipeline({ store, update: (push, change) => server.update(push, change), mesh: DEFAULT_MESH_CONFIG });
-  pipeline.start();
-  t.after(() => pipeline.stop());
+  const plane = await startControlPlane(t, { meshYaml: MESH_YAML });
+  assert.deepEqual(plane.problems, []);
 
-  const sidecars: [string, RunningProxy][] = [];
-  const sidecar = (name: string, labels: string, pod: string, appAddress: string): RunningProxy => {
-    const p = runTsmesh([
-      'proxy', 'sidecar', '--discovery-address', `127.0.0.1:${ports.grpcPort}`, '--namespace', 'default', '--interception-mode', 'NONE',
-      '--labels', labels, '--name', name, '--ip', pod, '--bind-address', pod, '--admin-address', pod, '--app-address', appAddress,
-    ]);
-    t.after(() => p.kill());
-    sidecars.push([name, p]);
-    return p;
-  };
-  const client = sidecar('web-frontend-1', 'app=web-frontend', POD_CLIENT, APP_CLIENT);
-  sidecar('customers-v1', 'app=customers,version=v1', POD_V1, APP_V1);
-  sidecar('customers-v2', 'app=customers,version=v2', POD_V2, APP_V2);
-  let passed = false;
-  t.after(() => {
-    if (!passed) for (const [name, p] of sidecars) process.stderr.write(`--- ${name}:\n${p.stderr()}\n`);
-  });
-  await client.waitForLine(new RegExp(`admin address: ${POD_CLIENT.replace(/\./g, '\\.')}:${ADMIN_PORT}`), 15_000);
+  const sidecars = new MeshSidecars(t, plane.xds);
+  const client = sidecars.start({ name: 'web-frontend-1', labels: 'app=web-frontend', ip: POD_CLIENT, appAddress: APP_CLIENT });
+  sidecars.start({ name: 'customers-v1', labels: 'app=customers,version=v1', ip: POD_V1, appAddress: APP_V1 });
+  sidecars.start({ name: 'customers-v2', labels: 'app=customers,version=v2', ip: POD_V2, appAddress: APP_V2 });
+  await waitForAdmin(client, POD_CLIENT);
 
   // HTTP straight to the client sidecar's outbound listener for the service port.
   const target = `http://${POD_CLIENT}:${SERVICE_PORT}/customers`;
@@ -190,5 +131,5 @@ test('sniffing e2e: HTTP to an unnamed service port is routed by the VirtualServ
   assert.match(reply, /^HTTP\/1\.1 400 Bad Request\r\n/);
   assert.doesNotMatch(reply, /server: envoy|server: istio-envoy/i);
   assert.ok((await counter(`${POD_CLIENT}:${ADMIN_PORT}`, 'cluster.outbound|8000||customers.default.svc.cluster.local.upstream_cx_total')) >= 1);
-  passed = true;
+  sidecars.passed();
 });

@@ -9,20 +9,13 @@
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import http from 'node:http';
 import { request } from 'undici';
-import { MemoryStore } from '../../config/memory-store.js';
-import { ConfigDirSource } from '../../config/config-dir-source.js';
 import { DEFAULT_MESH_CONFIG } from '../../model/mesh-config.js';
-import { DiscoveryServer } from '../../xds/server/discovery-server.js';
-import { MeshPipeline } from '../../xds/server/mesh-pipeline.js';
-import { runToExit, runTsmesh, tempDir } from '../../proxy/e2e/cli-fixtures.js';
+import { runToExit } from '../../proxy/e2e/cli-fixtures.js';
 import { until } from '../../proxy/e2e/wait-fixtures.js';
-import { generateProxyResources } from '../../translate/generate.js';
+import { ADMIN_PORT, MeshSidecars, curl, serveApp, startControlPlane, waitForAdmin } from '../../translate/testing/mesh-e2e.js';
 
 const HTTP_PROXY_PORT = 15080;
-const ADMIN_PORT = 15000;
 const APP_PORT = 3000;
 // A third octet of our own, so concurrent tests on other 127.13.x addresses never collide.
 const X = 20 + Math.floor(Math.random() * 230);
@@ -65,30 +58,13 @@ spec:
       maxEjectionPercent: 100
 `;
 
-function curl(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('curl', [...args], { timeout: 5000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-async function backend(t: TestContext, address: string, status: number): Promise<void> {
-  const server = http.createServer((req, res) => {
+function backend(t: TestContext, address: string, status: number): Promise<void> {
+  return serveApp(t, address, APP_PORT, (req, res) => {
     req.resume();
     req.on('end', () => {
       res.statusCode = status;
       res.end(`${address} ${status}`);
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(APP_PORT, address, resolve);
-  });
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
   });
 }
 
@@ -97,33 +73,13 @@ test('proxy-config: an ejected host is FAILED in endpoints; clusters -o wide sho
   await backend(t, BAD, 503);
   await backend(t, GOOD, 200);
 
-  const dir = tempDir();
-  t.after(() => dir.remove());
-  dir.write('mesh.yaml', MESH_YAML);
-  const store = new MemoryStore();
-  const problems: string[] = [];
-  const source = new ConfigDirSource({ dir: dir.dir, store, onProblems: (p) => problems.push(...p.map((x) => x.message)) });
-  await source.start();
-  t.after(() => source.close());
-  assert.deepEqual(problems, []);
-  const server = new DiscoveryServer({ generator: generateProxyResources });
-  const ports = await server.start({ grpcPort: 0, httpPort: 0, host: '127.0.0.1' });
-  t.after(() => server.stop());
-  const pipeline = new MeshPipeline({ store, update: (push, change) => server.update(push, change), mesh: { ...DEFAULT_MESH_CONFIG, proxyHttpPort: HTTP_PROXY_PORT } });
-  pipeline.start();
-  t.after(() => pipeline.stop());
-  const debug = `127.0.0.1:${ports.httpPort}`;
+  const plane = await startControlPlane(t, { meshYaml: MESH_YAML, mesh: { ...DEFAULT_MESH_CONFIG, proxyHttpPort: HTTP_PROXY_PORT } });
+  assert.deepEqual(plane.problems, []);
+  const debug = plane.debug;
 
-  const sidecar = runTsmesh([
-    'proxy', 'sidecar', '--discovery-address', `127.0.0.1:${ports.grpcPort}`, '--namespace', 'default', '--interception-mode', 'NONE',
-    '--labels', 'app=sleep', '--name', 'sleep-1', '--ip', SLEEP, '--bind-address', SLEEP, '--admin-address', SLEEP,
-  ]);
-  t.after(() => sidecar.kill());
-  let passed = false;
-  t.after(() => {
-    if (!passed) process.stderr.write(`--- sidecar:\n${sidecar.stderr()}\n`);
-  });
-  await sidecar.waitForLine(new RegExp(`admin address: ${SLEEP.replace(/\./g, '\\.')}:${ADMIN_PORT}`), 15_000);
+  const sidecars = new MeshSidecars(t, plane.xds);
+  const sidecar = sidecars.start({ name: 'sleep-1', labels: 'app=sleep', ip: SLEEP });
+  await waitForAdmin(sidecar, SLEEP);
   const admin = `${SLEEP}:${ADMIN_PORT}`;
 
   // Before any failure: both hosts pass the outlier check.
@@ -183,7 +139,7 @@ test('proxy-config: an ejected host is FAILED in endpoints; clusters -o wide sho
   assert.equal(fallback.code, 0, fallback.stderr);
   assert.match(fallback.stderr, new RegExp(`^tsmesh proxy-config endpoints: note: showing the control plane's view \\(OUTLIER CHECK is always OK there\\): cannot reach the proxy's admin at ${SLEEP.replace(/\./g, '\\.')}:1: .*ECONNREFUSED.*; set --proxy-admin-address HOST:PORT for the proxy's live state\n$`));
   assert.deepEqual(fallback.stdout.split('\n').slice(1).map((l) => l.split(/\s+/).slice(0, 3).join(' ')), [`${BAD}:${APP_PORT} HEALTHY OK`, `${GOOD}:${APP_PORT} HEALTHY OK`, '']);
-  passed = true;
+  sidecars.passed();
 });
 
 test('proxy-config: bad -o wide use, --proxy-admin-address and --proxy-admin-port are refused with the flag named', async () => {

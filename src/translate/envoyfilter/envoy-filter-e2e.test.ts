@@ -10,18 +10,10 @@
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { request } from 'undici';
-import { ConfigDirSource } from '../../config/config-dir-source.js';
-import { MemoryStore } from '../../config/memory-store.js';
-import { DEFAULT_MESH_CONFIG } from '../../model/mesh-config.js';
-import { DiscoveryServer } from '../../xds/server/discovery-server.js';
-import { MeshPipeline } from '../../xds/server/mesh-pipeline.js';
-import { runTsmesh, tempDir } from '../../proxy/e2e/cli-fixtures.js';
 import { until } from '../../proxy/e2e/wait-fixtures.js';
-import { generateProxyResources } from '../generate.js';
+import { ADMIN_PORT, MeshSidecars, serveApp, startControlPlane } from '../testing/mesh-e2e.js';
 
-const ADMIN_PORT = 15000;
 const APP_PORT = 3000;
 // Loopback addresses of our own (other e2e tests use 127.10/127.11).
 const X = 20 + Math.floor(Math.random() * 230);
@@ -78,44 +70,17 @@ async function get(url: string): Promise<{ status: number; header: string | unde
 }
 
 test('EnvoyFilter e2e: an HTTP_ROUTE MERGE and a CLUSTER MERGE applied to a running sidecar change what it does', async (t: TestContext) => {
-  const app = http.createServer((req, res) => {
+  await serveApp(t, APP, APP_PORT, (req, res) => {
     req.resume();
     req.on('end', () => res.end(`app saw x-envoyfilter=${String(req.headers['x-envoyfilter'] ?? '')}`));
   });
-  await new Promise<void>((resolve, reject) => {
-    app.once('error', reject);
-    app.listen(APP_PORT, APP, resolve);
-  });
-  t.after(() => {
-    app.closeAllConnections();
-    app.close();
-  });
 
-  const dir = tempDir();
-  t.after(() => dir.remove());
-  dir.write('mesh.yaml', MESH_YAML);
-  const store = new MemoryStore();
-  const problems: string[] = [];
-  const source = new ConfigDirSource({ dir: dir.dir, store, debounceMs: 50, rescanIntervalMs: 500, onProblems: (p) => problems.push(...p.map((x) => x.message)) });
-  await source.start();
-  t.after(() => source.close());
+  const plane = await startControlPlane(t, { meshYaml: MESH_YAML, debounceMs: 50, rescanIntervalMs: 500 });
+  const { dir, problems } = plane;
   assert.deepEqual(problems, []);
-  const server = new DiscoveryServer({ generator: generateProxyResources });
-  const ports = await server.start({ grpcPort: 0, httpPort: 0, host: '127.0.0.1' });
-  t.after(() => server.stop());
-  const pipeline = new MeshPipeline({ store, update: (push, change) => server.update(push, change), mesh: DEFAULT_MESH_CONFIG });
-  pipeline.start();
-  t.after(() => pipeline.stop());
 
-  const sidecar = runTsmesh([
-    'proxy', 'sidecar', '--discovery-address', `127.0.0.1:${ports.grpcPort}`, '--namespace', 'default', '--interception-mode', 'NONE',
-    '--labels', 'app=customers,version=v1', '--name', 'customers-v1', '--ip', POD, '--bind-address', POD, '--admin-address', POD, '--app-address', APP,
-  ]);
-  t.after(() => sidecar.kill());
-  let passed = false;
-  t.after(() => {
-    if (!passed) process.stderr.write(`--- sidecar:\n${sidecar.stderr()}\n`);
-  });
+  const sidecars = new MeshSidecars(t, plane.xds);
+  sidecars.start({ name: 'customers-v1', labels: 'app=customers,version=v1', ip: POD, appAddress: APP });
 
   const url = `http://${POD}:${APP_PORT}/`;
   // Before: through the inbound listener, no header either way; Istio's default connect timeout.
@@ -142,7 +107,7 @@ test('EnvoyFilter e2e: an HTTP_ROUTE MERGE and a CLUSTER MERGE applied to a runn
     return r.header === undefined ? r : undefined;
   }, 20_000);
   assert.deepEqual(restored, { status: 200, header: undefined, body: 'app saw x-envoyfilter=' });
-  passed = true;
+  sidecars.passed();
 });
 
 /** The inbound cluster's connect_timeout as the proxy's /config_dump shows it. */

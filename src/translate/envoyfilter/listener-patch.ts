@@ -43,36 +43,8 @@ function patchListener(ctx: ResourceContext, run: PatchRun, lis: EnvoyJson): boo
 function patchListenerFilters(ctx: ResourceContext, run: PatchRun, lis: EnvoyJson): void {
   for (const lp of patchesFor(run, 'LISTENER_FILTER')) {
     if (!contextMatches(ctx, lp) || !listenerMatch(lis, lp)) continue;
-    let filters = listOf(lis, 'listener_filters');
-    const value = (): EnvoyJson => valueOf(lp);
     const named = lp.match.listener?.listenerFilter ?? '';
-    const matches = (f: EnvoyJson): boolean => named === '' || canonicalFilterName(named) === f.name;
-    switch (lp.operation) {
-      case 'ADD':
-        filters.push(value());
-        break;
-      case 'INSERT_FIRST':
-        filters.unshift(value());
-        break;
-      case 'INSERT_AFTER':
-        // Without a filter to follow, after everything.
-        if (named === '') filters.push(value());
-        else insertAfter(filters, matches, value);
-        break;
-      case 'INSERT_BEFORE':
-        if (named === '') filters.unshift(value());
-        else insertBefore(filters, matches, value);
-        break;
-      case 'REPLACE':
-        if (named !== '') replaceFirst(filters, matches, value);
-        break;
-      case 'REMOVE':
-        if (named !== '') filters = removeAll(filters, matches);
-        break;
-      default:
-        break;
-    }
-    setList(lis, 'listener_filters', filters);
+    patchFilterList(lis, 'listener_filters', lp, named !== '', (f) => canonicalFilterName(named) === f.name);
   }
 }
 
@@ -124,35 +96,7 @@ function mergeTransportSocket(fc: EnvoyJson, value: EnvoyJson, run: PatchRun, lp
 function patchNetworkFilters(ctx: ResourceContext, run: PatchRun, lis: EnvoyJson, fc: EnvoyJson): void {
   for (const lp of patchesFor(run, 'NETWORK_FILTER')) {
     if (!contextMatches(ctx, lp) || !listenerMatch(lis, lp) || !filterChainMatch(lis, fc, lp)) continue;
-    let filters = listOf(fc, 'filters');
-    const value = (): EnvoyJson => valueOf(lp);
-    const has = hasNetworkFilterMatch(lp);
-    const matches = (f: EnvoyJson): boolean => networkFilterMatch(f, lp);
-    switch (lp.operation) {
-      case 'ADD':
-        filters.push(value());
-        break;
-      case 'INSERT_FIRST':
-        filters.unshift(value());
-        break;
-      case 'INSERT_AFTER':
-        if (!has) filters.push(value());
-        else insertAfter(filters, matches, value);
-        break;
-      case 'INSERT_BEFORE':
-        if (!has) filters.unshift(value());
-        else insertBefore(filters, matches, value);
-        break;
-      case 'REPLACE':
-        if (has) replaceFirst(filters, matches, value);
-        break;
-      case 'REMOVE':
-        if (has) filters = removeAll(filters, matches);
-        break;
-      default:
-        break;
-    }
-    setList(fc, 'filters', filters);
+    patchFilterList(fc, 'filters', lp, hasNetworkFilterMatch(lp), (f) => networkFilterMatch(f, lp));
   }
   for (const filter of listOf(fc, 'filters')) patchNetworkFilter(ctx, run, lis, fc, filter);
 }
@@ -189,35 +133,7 @@ function patchHttpFilters(ctx: ResourceContext, run: PatchRun, lis: EnvoyJson, f
   if (!isObject(hcm)) return;
   for (const lp of patchesFor(run, 'HTTP_FILTER')) {
     if (!contextMatches(ctx, lp) || !listenerMatch(lis, lp) || !filterChainMatch(lis, fc, lp) || !networkFilterMatch(filter, lp)) continue;
-    let filters = listOf(hcm, 'http_filters');
-    const value = (): EnvoyJson => valueOf(lp);
-    const has = hasHttpFilterMatch(lp);
-    const matches = (f: EnvoyJson): boolean => httpFilterMatch(f, lp);
-    switch (lp.operation) {
-      case 'ADD':
-        filters.push(value());
-        break;
-      case 'INSERT_FIRST':
-        filters.unshift(value());
-        break;
-      case 'INSERT_AFTER':
-        if (!has) filters.push(value());
-        else insertAfter(filters, matches, value);
-        break;
-      case 'INSERT_BEFORE':
-        if (!has) filters.unshift(value());
-        else insertBefore(filters, matches, value);
-        break;
-      case 'REPLACE':
-        if (has) replaceFirst(filters, matches, value);
-        break;
-      case 'REMOVE':
-        if (has) filters = removeAll(filters, matches);
-        break;
-      default:
-        break;
-    }
-    setList(hcm, 'http_filters', filters);
+    patchFilterList(hcm, 'http_filters', lp, hasHttpFilterMatch(lp), (f) => httpFilterMatch(f, lp));
   }
   for (const httpFilter of listOf(hcm, 'http_filters')) {
     for (const lp of patchesFor(run, 'HTTP_FILTER')) {
@@ -226,6 +142,43 @@ function patchHttpFilters(ctx: ResourceContext, run: PatchRun, lis: EnvoyJson, f
       mergeFilter(httpFilter, valueOf(lp), run, lp);
     }
   }
+}
+
+/**
+ * The list operations of a LISTENER_FILTER, NETWORK_FILTER or HTTP_FILTER patch on `obj[key]`
+ * (the list half of Istio's doNetworkFilterListOperation and doHTTPFilterListOperation; listener
+ * filters alike): ADD appends, INSERT_FIRST prepends; INSERT_AFTER / INSERT_BEFORE go after /
+ * before the first filter the patch names, or at the end / the start when it names none; REPLACE
+ * and REMOVE act only on a named filter. MERGE is not a list operation (done per filter after).
+ */
+function patchFilterList(obj: EnvoyJson, key: string, lp: CompiledPatch, named: boolean, matches: (f: EnvoyJson) => boolean): void {
+  let filters = listOf(obj, key);
+  const value = (): EnvoyJson => valueOf(lp);
+  switch (lp.operation) {
+    case 'ADD':
+      filters.push(value());
+      break;
+    case 'INSERT_FIRST':
+      filters.unshift(value());
+      break;
+    case 'INSERT_AFTER':
+      if (!named) filters.push(value());
+      else insertAfter(filters, matches, value);
+      break;
+    case 'INSERT_BEFORE':
+      if (!named) filters.unshift(value());
+      else insertBefore(filters, matches, value);
+      break;
+    case 'REPLACE':
+      if (named) replaceFirst(filters, matches, value);
+      break;
+    case 'REMOVE':
+      if (named) filters = removeAll(filters, matches);
+      break;
+    default:
+      break;
+  }
+  setList(obj, key, filters);
 }
 
 /** listenerMatch: name, and the port (not for patches below a virtual listener, whose port is in the chain match). */
