@@ -32,7 +32,6 @@ export class MeshPipeline {
   readonly #opts: MeshPipelineOptions;
   readonly #mesh: MeshConfig;
   #version = 0;
-  #lastConfigFingerprint = '';
   #lastEndpoints = new Map<string, string>();
   #unwatch: (() => void) | null = null;
 
@@ -45,7 +44,7 @@ export class MeshPipeline {
   start(): PushContext {
     this.#unwatch = this.#opts.store.watch((event) => {
       if (statusOnly(event)) return;
-      this.#safely(() => this.rebuild());
+      this.#safely(() => this.rebuild(event));
     });
     return this.rebuild();
   }
@@ -55,8 +54,11 @@ export class MeshPipeline {
     this.#unwatch = null;
   }
 
-  /** One snapshot from the store as it is now, passed to `update`. */
-  rebuild(): PushContext {
+  /**
+   * One snapshot from the store as it is now, passed to `update`. `cause`, the store event that
+   * made it necessary, says what kind of change it is; without it the change counts as full.
+   */
+  rebuild(cause?: WatchEvent): PushContext {
     const configs = this.#opts.store.list();
     const registry = buildRegistry(configs, this.#mesh);
     const gatewayApi = convertGatewayApi({
@@ -72,14 +74,16 @@ export class MeshPipeline {
       mesh: this.#mesh,
       version: String(++this.#version),
     });
-    this.#opts.update(push, this.#classify(configs, registry.endpoints));
+    this.#opts.update(push, this.#classify(cause, registry.endpoints));
     void this.#writeStatuses(configs, gatewayApi.statuses);
     return push;
   }
 
-  /** Full unless only endpoint-bearing resources changed; then the hostnames whose endpoints moved. */
-  #classify(configs: readonly Resource[], endpoints: readonly Endpoint[]): PushChange {
-    const fingerprint = JSON.stringify(configs.filter((r) => !ENDPOINT_KINDS.has(r.kind)).map(withoutVolatile));
+  /**
+   * Full unless the change was to an endpoint-bearing resource, or to the status alone of a kind
+   * whose status is an input (a Pod becoming Ready); then the hostnames whose endpoints moved.
+   */
+  #classify(cause: WatchEvent | undefined, endpoints: readonly Endpoint[]): PushChange {
     const byHost = new Map<string, Endpoint[]>();
     for (const e of endpoints) {
       let list = byHost.get(e.hostname);
@@ -90,8 +94,7 @@ export class MeshPipeline {
     const changedHosts = [...new Set([...endpointPrints.keys(), ...this.#lastEndpoints.keys()])].filter(
       (host) => endpointPrints.get(host) !== this.#lastEndpoints.get(host),
     );
-    const full = fingerprint !== this.#lastConfigFingerprint;
-    this.#lastConfigFingerprint = fingerprint;
+    const full = cause === undefined || !(onlyEndpointKinds(cause) || onlyStatusChanged(cause));
     this.#lastEndpoints = endpointPrints;
     return full ? { full: true } : { full: false, endpointsOnlyFor: changedHosts.sort() };
   }
@@ -118,6 +121,14 @@ export class MeshPipeline {
       this.#opts.onError?.(err);
     }
   }
+}
+
+function onlyEndpointKinds(event: WatchEvent): boolean {
+  return ENDPOINT_KINDS.has(event.resource.kind) && (event.previous === undefined || ENDPOINT_KINDS.has(event.previous.kind));
+}
+
+function onlyStatusChanged(event: WatchEvent): boolean {
+  return event.type === 'modified' && event.previous !== undefined && JSON.stringify(withoutVolatile(event.resource)) === JSON.stringify(withoutVolatile(event.previous));
 }
 
 /** A status write (ours) changes nothing translation reads: no new snapshot for it. */
