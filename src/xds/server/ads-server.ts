@@ -21,6 +21,7 @@ import type { SentResource } from './connection.js';
 import { Fingerprints } from './fingerprints.js';
 import { ResourceEncoder } from './resource-encoder.js';
 import { SendBudget } from './send-budget.js';
+import { SharedResponses } from './shared-responses.js';
 import { proxyDisplayId, proxyFromNode } from './proxy-from-node.js';
 import { placeholderFor, RESOURCE_TYPES, resourceName, resourceType } from './resource-types.js';
 import type { ResourceType } from './resource-types.js';
@@ -51,6 +52,7 @@ export interface AdsServerOptions {
 }
 
 const DEFAULT_SEND_BUDGET_BYTES = 32 * 1024 * 1024;
+const SHARED_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 export class AdsServer {
   /** Identified connections (first request processed), in connection order. */
@@ -71,6 +73,8 @@ export class AdsServer {
   /** Packs resources, once per distinct content for every proxy that gets it (resource-encoder.ts). */
   readonly #encoder = new ResourceEncoder((json) => this.#fingerprints.of(json));
   readonly #budget: SendBudget;
+  /** Responses proxies of one class share, encoded once (shared-responses.ts). */
+  readonly #responses = new SharedResponses(SHARED_RESPONSE_BYTES);
   /**
    * The changes that led to the latest snapshots, oldest first, by snapshot sequence number: which
    * hostnames an endpoints-only regeneration must rebuild for a proxy last generated from an older
@@ -117,6 +121,7 @@ export class AdsServer {
     if (push === this.#push) return;
     this.#fingerprints.rotate();
     this.#encoder.rotate();
+    this.#responses.reset();
     this.#pushSeq.set(push, ++this.#lastSeq);
     this.#history.push({ seq: this.#lastSeq, change });
     if (this.#history.length > HISTORY_LENGTH) this.#history.shift();
@@ -301,6 +306,7 @@ export class AdsServer {
         // The very object last sent cannot have changed (generators never mutate what they
         // return); an equal one has the same interned fingerprint.
         if (prev !== undefined && (prev.json === json || prev.key === this.#fingerprints.of(json))) {
+          prev.json = json;
           out.push(prev);
           if (complete) send.push(prev);
           continue;
@@ -318,13 +324,16 @@ export class AdsServer {
     }
     if (!changed) return undefined;
     const version = con.generatedFrom?.version ?? '';
-    const nonce = `${this.#noncePrefix}-${++this.#nonceSeq}`;
+    const packed = send.map((r) => r.any);
+    const response = this.#responses.response(version, type.typeUrl, packed, () => `${this.#noncePrefix}-${++this.#nonceSeq}`, (n) =>
+      encodeResponse({ version_info: version, resources: packed, type_url: type.typeUrl, nonce: n }),
+    );
+    const nonce = response.nonce;
     const now = this.#clock.now();
     con.sent.set(type.typeUrl, { version, nonce, at: now, resources: out });
     wr.nonceSent = nonce;
     wr.versionSent = version;
     wr.lastSendTime = now;
-    const packed = send.map((r) => r.any);
     const size = packed.reduce((n, a) => n + a.value.length + a.type_url.length + 8, 64);
     return new Promise<void>((resolve) => {
       this.#budget.submit({
@@ -336,7 +345,7 @@ export class AdsServer {
           };
           if (con.closed) return finish();
           try {
-            con.call.write(encodeResponse({ version_info: version, resources: packed, type_url: type.typeUrl, nonce }), finish);
+            con.call.write(response.bytes(), finish);
           } catch {
             finish();
           }

@@ -13,7 +13,11 @@ import type { WatchedResource } from './watched-resource.js';
 /** One resource as last sent: its canonical JSON (for diffing) and its packed form (reused while unchanged). */
 export interface SentResource {
   readonly name: string;
-  readonly json: EnvoyJson;
+  /**
+   * The latest generated object with this content: moved to the new snapshot's equal object when
+   * one comes, so that a proxy's unchanged resources do not keep old snapshots alive.
+   */
+  json: EnvoyJson;
   readonly key: string;
   readonly any: AnyMessage;
 }
