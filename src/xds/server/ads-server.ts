@@ -305,15 +305,21 @@ export class AdsServer {
         const prev = previousOf(name, out.length);
         // The very object last sent cannot have changed (generators never mutate what they
         // return); an equal one has the same interned fingerprint.
-        if (prev !== undefined && (prev.json === json || prev.key === this.#fingerprints.of(json))) {
-          prev.json = json;
+        if (prev !== undefined && prev.json === json) {
           out.push(prev);
           if (complete) send.push(prev);
           continue;
         }
         const key = this.#fingerprints.of(json);
+        if (prev !== undefined && prev.key === key) {
+          // Unchanged: the record of the new, equal object, so old snapshots are not kept alive.
+          const same = sentRecord(json, () => ({ name, json, key, any: prev.any }));
+          out.push(same);
+          if (complete) send.push(same);
+          continue;
+        }
         changed = true;
-        const sent = { name, json, key, any: this.#encoder.encode(type.typeUrl, key, json) };
+        const sent = sentRecord(json, () => ({ name, json, key, any: this.#encoder.encode(type.typeUrl, key, json) }));
         out.push(sent);
         send.push(sent);
       }
@@ -371,6 +377,15 @@ function select(type: ResourceType, all: readonly EnvoyJson[], names: readonly s
     if (r !== undefined) out.push(r);
   }
   return out;
+}
+
+/** Each generated object's record of being sent, one for every proxy it goes to. */
+const SENT_RECORDS = new WeakMap<EnvoyJson, SentResource>();
+
+function sentRecord(json: EnvoyJson, make: () => SentResource): SentResource {
+  let record = SENT_RECORDS.get(json);
+  if (record === undefined) SENT_RECORDS.set(json, (record = make()));
+  return record;
 }
 
 /** Proxies of one class share their resource lists: each is indexed by name once. */

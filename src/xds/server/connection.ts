@@ -10,14 +10,13 @@ import type { EnvoyJson, ProxyResources } from '../../translate/generated.js';
 import type { AnyMessage } from '../proto/proto-json.js';
 import type { WatchedResource } from './watched-resource.js';
 
-/** One resource as last sent: its canonical JSON (for diffing) and its packed form (reused while unchanged). */
+/**
+ * One resource as last sent: its canonical JSON (for diffing) and its packed form (reused while
+ * unchanged). One object per generated resource, shared by every proxy that was sent it.
+ */
 export interface SentResource {
   readonly name: string;
-  /**
-   * The latest generated object with this content: moved to the new snapshot's equal object when
-   * one comes, so that a proxy's unchanged resources do not keep old snapshots alive.
-   */
-  json: EnvoyJson;
+  readonly json: EnvoyJson;
   readonly key: string;
   readonly any: AnyMessage;
 }
