@@ -45,7 +45,7 @@ export async function startTarget(name: TargetName, env: TargetEnv): Promise<Sta
 }
 
 /**
- * `bin/tsmesh.js proxy --bootstrap FILE` with the bin's V8 flags, started as the installed `tsmesh` runs, with `clusters`
+ * `bin/tsmesh.js proxy --bootstrap FILE` with PROXY_NODE_FLAGS, as the mesh starts its proxies, with `clusters`
  * clusters and routes. It counts as started once a request through it returns 200; with
  * `retry-od`, once its admin also shows the outlier detector and the circuit breakers and its
  * config dump the retry policy, so a variant that silently lost its policies is never measured.
