@@ -107,6 +107,21 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: 'lengths are UTF-8 bytes, as Go counts them: 128 two-byte characters are 256 bytes',
+    spec: `
+  url: oci://ghcr.io/org/filter:1.0
+  pluginName: ${'é'.repeat(128)}
+  imagePullSecret: ${'é'.repeat(127)}
+  vmConfig:
+    env:
+    - {name: ${'é'.repeat(129)}}
+`,
+    want: [
+      err('spec.imagePullSecret', 'imagePullSecret field must be less than 253 characters long', 9),
+      err('spec.vmConfig.env[0].name', 'env.name field must be less than 255 characters long', 12),
+    ],
+  },
+  {
     name: 'vmConfig.env: a value with valueFrom HOST (first bad entry only)',
     spec: `
   url: oci://ghcr.io/org/filter:1.0
@@ -163,6 +178,12 @@ describe('WasmPlugin url (strictParseURL)', () => {
       '/opt/filter.wasm',
       'http://example.com:8080/filter.wasm',
       'https://example.com/filter.wasm?x=%20',
+      'https://example.com?digest=a/b',
+      'http://[::1]:8080/filter.wasm',
+      // Go refuses these hosts, but Istio retries with "http://" in front, which makes "https:"
+      // the host and the rest a path, and that parses: the webhook accepts them.
+      'https://exa mple.com/filter.wasm',
+      'https://example.com:8o/filter.wasm',
       // Not a request URI, but "http://" + it is: host ":" with an empty port, as Go parses it.
       '://filter.wasm',
     ]) {
@@ -173,6 +194,8 @@ describe('WasmPlugin url (strictParseURL)', () => {
     assert.equal(validateWasmPluginURL('s3://bucket/filter.wasm'), 'url contains unsupported scheme: s3');
     assert.equal(validateWasmPluginURL('example.com/f\x01.wasm'), 'failed to parse url: parse "example.com/f\\x01.wasm": net/url: invalid control character in URL');
     assert.equal(validateWasmPluginURL('example.com/f%zz.wasm'), 'failed to parse url: parse "example.com/f%zz.wasm": invalid URL escape "%zz"');
+    // Refused as a request URI, and "http://" + it has an invalid host: the first error is reported.
+    assert.equal(validateWasmPluginURL('exa mple.com/filter.wasm'), 'failed to parse url: parse "exa mple.com/filter.wasm": invalid URI for request');
     assert.equal(validateWasmPluginURL('example.com:abc/filter.wasm'), 'url contains unsupported scheme: example.com');
   });
 });

@@ -11,6 +11,9 @@ import { goQuote } from './go-format.js';
 import { validateOneOfSelectorType, validatePolicyTargetReference, validatePolicyTargetReferences, validateWorkloadSelector } from './selectors.js';
 import { list, num, obj, str } from './spec.js';
 
+/** Go's len of a string: UTF-8 bytes. */
+const goLen = (s: string): number => Buffer.byteLength(s, 'utf8');
+
 const VALID_SCHEMES = new Set(['', 'file', 'http', 'https', 'oci']);
 
 export function validateWasmPlugin(loaded: LoadedResource): Findings {
@@ -22,8 +25,8 @@ export function validateWasmPlugin(loaded: LoadedResource): Findings {
   validatePolicyTargetReferences(f, ['spec', 'targetRefs'], spec.targetRefs);
   f.error(['spec', 'url'], validateWasmPluginURL(str(spec.url)));
   f.error(['spec', 'sha256'], validateWasmPluginSHA(str(spec.sha256)));
-  if (str(spec.imagePullSecret).length > 253) f.error(['spec', 'imagePullSecret'], 'imagePullSecret field must be less than 253 characters long');
-  if (str(spec.pluginName).length > 256) f.error(['spec', 'pluginName'], 'pluginName field must be less than 255 characters long');
+  if (goLen(str(spec.imagePullSecret)) > 253) f.error(['spec', 'imagePullSecret'], 'imagePullSecret field must be less than 253 characters long');
+  if (goLen(str(spec.pluginName)) > 256) f.error(['spec', 'pluginName'], 'pluginName field must be less than 255 characters long');
   validateVMConfig(f, spec.vmConfig);
   validateMatch(f, list(spec.match));
   return f;
@@ -61,11 +64,13 @@ function parseRequestURI(raw: string): { scheme: string; error?: string } {
   const rest = raw.slice(scheme === '' ? 0 : scheme.length + 1);
   if (scheme === '' && !rest.startsWith('/')) return fail('invalid URI for request');
   if (rest.startsWith('//')) {
-    const authority = rest.slice(2).split('/')[0] ?? '';
+    // The query is cut off before the authority, which runs to the first slash.
+    const authority = (rest.split('?')[0] ?? '').slice(2).split('/')[0] ?? '';
     const host = authority.slice(authority.lastIndexOf('@') + 1);
-    if (/\s/.test(host)) return fail(`invalid character ${goQuote(host.match(/\s/)?.[0] ?? ' ')} in host name`);
     const port = /^(?:\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(host)?.[1];
     if (port !== undefined && !/^\d*$/.test(port)) return fail(`invalid port ${goQuote(`:${port}`)} after host`);
+    const badHostChar = /[^A-Za-z0-9\-._~!$&'()*+,;=:[\]<>"%\u0080-\uffff]/.exec(host);
+    if (badHostChar !== null) return fail(`invalid character ${goQuote(badHostChar[0])} in host name`);
   }
   return { scheme: scheme.toLowerCase() };
 }
@@ -102,7 +107,7 @@ function validateVMConfig(f: Findings, value: unknown): void {
     const path = ['spec', 'vmConfig', 'env', i];
     const name = str(entry.name);
     if (name === '') return f.error(path, 'spec.vmConfig.env invalid');
-    if (name.length > 256) return f.error([...path, 'name'], 'env.name field must be less than 255 characters long');
+    if (goLen(name) > 256) return f.error([...path, 'name'], 'env.name field must be less than 255 characters long');
     if (names.has(name)) return f.error([...path, 'name'], 'duplicate env');
     names.add(name);
     const valueFrom = typeof entry.valueFrom === 'string' && entry.valueFrom !== '' ? entry.valueFrom : 'INLINE';
