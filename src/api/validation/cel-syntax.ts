@@ -2,20 +2,22 @@
  * A partial syntax check of a CEL expression, for Telemetry's access-log filter: Istio parses the
  * filter with cel-go (`celEnv.Parse`) and refuses it with "must be a valid CEL expression, <err>".
  * There is no CEL parser among our dependencies, so this catches what a lexer-level pass can:
- * an empty expression (worded exactly as cel-go words it), an unterminated string literal, and
- * unbalanced brackets. A well-bracketed expression with a grammar error (`a >=`) passes here and
- * would be refused by Istio; the translator's filter evaluation reports those at use.
+ * an empty or blank expression (worded exactly as cel-go words it), an unterminated string
+ * literal and unbalanced brackets (cel-go's position and display, our wording; cel-go would
+ * also list the errors that follow from the first). A well-bracketed expression with a grammar
+ * error (`a >=`) passes here and is refused by Istio.
  */
 
 /** cel-go's error for an expression with no tokens. */
 const EMPTY_EXPRESSION =
-  "ERROR: <input>:1:1: Syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}";
+  "mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}";
 
 const CLOSERS: Readonly<Record<string, string>> = { ')': '(', ']': '[', '}': '{' };
 
 /** The syntax error of `expression` as cel-go would prefix it, or undefined when none is found. */
 export function celSyntaxError(expression: string): string | undefined {
-  if (expression.trim() === '') return EMPTY_EXPRESSION;
+  // cel-go places the error at the end of the input (1:1 for an empty one).
+  if (expression.trim() === '') return syntaxError(expression, expression.length, EMPTY_EXPRESSION);
   const open: { char: string; at: number }[] = [];
   let i = 0;
   while (i < expression.length) {
@@ -63,9 +65,18 @@ function stringEnd(text: string, start: number): number {
   return -1;
 }
 
+/**
+ * cel-go's Error.ToDisplayString: the message at line:column (1-based), then, unless the source
+ * is empty, the line with tabs as spaces and a caret under the column.
+ */
 function syntaxError(text: string, index: number, what: string): string {
   const before = text.slice(0, index);
   const line = before.split('\n').length;
-  const column = index - (before.lastIndexOf('\n') + 1) + 1;
-  return `ERROR: <input>:${line}:${column}: Syntax error: ${what}`;
+  const lineStart = before.lastIndexOf('\n') + 1;
+  const column = index - lineStart;
+  const head = `ERROR: <input>:${line}:${column + 1}: Syntax error: ${what}`;
+  if (text === '') return head;
+  const lineEnd = text.indexOf('\n', lineStart);
+  const snippet = text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd).replace(/\t/g, ' ');
+  return `${head}\n | ${snippet}\n | ${'.'.repeat(column)}^`;
 }

@@ -148,11 +148,13 @@ describe('CEL syntax check', () => {
       assert.equal(celSyntaxError(e), undefined, e);
     }
   });
-  test('errors name line and column', () => {
+  test('errors name line and column, with cel-go\'s snippet and caret', () => {
     // In a raw string a backslash escapes nothing, so the second quote here opens a new string.
-    assert.equal(celSyntaxError('r"raw \\" quote" == x'), `ERROR: <input>:1:15: Syntax error: token recognition error at: '" == x'`);
-    assert.equal(celSyntaxError('a ]'), "ERROR: <input>:1:3: Syntax error: extraneous input ']'");
-    assert.equal(celSyntaxError('a &&\n (b]'), "ERROR: <input>:2:4: Syntax error: extraneous input ']'");
-    assert.equal(celSyntaxError('  \n '), "ERROR: <input>:1:1: Syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}");
+    assert.equal(celSyntaxError('r"raw \\" quote" == x'), `ERROR: <input>:1:15: Syntax error: token recognition error at: '" == x'\n | r"raw \\" quote" == x\n | ..............^`);
+    assert.equal(celSyntaxError('a ]'), "ERROR: <input>:1:3: Syntax error: extraneous input ']'\n | a ]\n | ..^");
+    assert.equal(celSyntaxError('a &&\n\t(b]'), "ERROR: <input>:2:4: Syntax error: extraneous input ']'\n |  (b]\n | ...^");
+    const expecting = "mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}";
+    assert.equal(celSyntaxError(''), `ERROR: <input>:1:1: Syntax error: ${expecting}`);
+    assert.equal(celSyntaxError('  '), `ERROR: <input>:1:3: Syntax error: ${expecting}\n |   \n | ..^`);
   });
 });
