@@ -50,13 +50,21 @@ const CASES: Case[] = [
     ],
   },
   {
-    name: 'selector without labels is a warning; wildcards are errors',
+    name: 'selector without labels is a warning',
     spec: `
   selector: {}
   tracing:
   - randomSamplingPercentage: 1
 `,
     want: [warn('spec.selector', 'workload selector specified without labels', 7)],
+  },
+  {
+    name: 'selector labels: wildcards are errors',
+    spec: `
+  selector:
+    matchLabels: {app: "rev*"}
+`,
+    want: [err('spec.selector.matchLabels.app', 'wildcard is not supported in selector: "app=rev*"', 8)],
   },
   {
     name: 'tracing: sampling range, several entries and providers, custom tags',
