@@ -3,9 +3,19 @@
  * %q (strconv.Quote), %v of a float64 (%g, shortest) and %f (six decimals).
  */
 
-/** %q: a double-quoted Go string literal; JSON's escaping agrees for the text these messages carry. */
+const GO_ESCAPES: Readonly<Record<string, string>> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };
+
+/**
+ * %q: a double-quoted Go string literal. JSON's escaping agrees except for control characters,
+ * which Go writes as `\a`, `\v` or `\xNN` (and DEL as `\x7f`) where JSON writes `\u00NN`.
+ */
 export function goQuote(value: string): string {
-  return JSON.stringify(value);
+  // An escaped backslash is matched first so `\\u0001` (a backslash, then text) is left alone.
+  return JSON.stringify(value).replace(/\\\\|\\u00([01][0-9a-f])|\x7f/g, (match: string, hex: string | undefined) => {
+    if (match === '\\\\') return match;
+    if (hex === undefined) return '\\x7f';
+    return GO_ESCAPES[String.fromCharCode(parseInt(hex, 16))] ?? `\\x${hex}`;
+  });
 }
 
 /** %v of a float64: shortest digits, exponent form when the exponent is < -4 or >= 6 (Go prints 1e6 as 1e+06). */

@@ -18,7 +18,9 @@ import { validateGateway } from './gateway.js';
 import { validateAuthorizationPolicy, validatePeerAuthentication, validateRequestAuthentication } from './security.js';
 import { validateServiceEntry } from './service-entry.js';
 import { validateSidecar } from './sidecar.js';
+import { validateTelemetry } from './telemetry.js';
 import { validateVirtualService } from './virtual-service.js';
+import { validateWasmPlugin } from './wasm-plugin.js';
 import { validateWorkloadEntry, validateWorkloadGroup } from './workload-entry.js';
 
 type Validator = (loaded: LoadedResource) => Findings;
@@ -36,6 +38,8 @@ const VALIDATORS: Readonly<Record<string, Validator>> = {
   'AuthorizationPolicy.security.istio.io': validateAuthorizationPolicy,
   'PeerAuthentication.security.istio.io': validatePeerAuthentication,
   'RequestAuthentication.security.istio.io': validateRequestAuthentication,
+  'Telemetry.telemetry.istio.io': validateTelemetry,
+  'WasmPlugin.extensions.istio.io': validateWasmPlugin,
 };
 
 // Annotations the webhook refuses on any Istio resource (pkg/config/constants).

@@ -59,6 +59,18 @@ spec:
         host: customers
 `;
 
+const BAD_TELEMETRY = `apiVersion: telemetry.istio.io/v1
+kind: Telemetry
+metadata:
+  name: mesh-default
+  namespace: default
+spec:
+  metrics:
+  - overrides:
+    - tagOverrides:
+        request_host: {operation: REMOVE, value: request.host}
+`;
+
 describe('tsmesh analyze', () => {
   let dir = '';
   before(async () => {
@@ -73,6 +85,7 @@ describe('tsmesh analyze', () => {
       spec: { hosts: ['customers'], http: [{ route: [{ destination: { host: 'customers' } }] }] },
     }));
     await writeFile(join(dir, 'good', 'README.md'), 'not config');
+    await writeFile(join(dir, 'telemetry.yaml'), BAD_TELEMETRY);
     await writeFile(join(dir, 'warn.yaml'), `${SERVICE.replace('name: http', 'name: web')}---\n${GOOD_VS}`);
   });
   after(async () => rm(dir, { recursive: true, force: true }));
@@ -86,6 +99,15 @@ describe('tsmesh analyze', () => {
       `Error [IST0101] (VirtualService default/customers ${file}:21) Referenced host not found: "foo"\n`);
     assert.equal(r.code, 79);
     assert.match(r.stderr, /^Error: Analyzers found issues when analyzing namespace: default\.\n/);
+  });
+
+  test('a Telemetry that breaks a webhook rule: IST0106 at the field\'s line, exit 79', async () => {
+    const file = join(dir, 'telemetry.yaml');
+    const r = await tsmesh(['analyze', '-f', file]);
+    // istioctl's format has no field path; the line is that of spec.metrics[0].overrides[0].tagOverrides.request_host.
+    assert.equal(r.stdout,
+      `Error [IST0106] (Telemetry default/mesh-default ${file}:10) Schema validation error: tagOverrides.value may only be set when operation is UPSERT\n`);
+    assert.equal(r.code, 79);
   });
 
   test('a clean directory, searched recursively', async () => {
