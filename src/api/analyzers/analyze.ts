@@ -7,11 +7,10 @@ import { buildRegistry } from '../../registry/build-registry.js';
 import { DEFAULT_MESH_CONFIG, type MeshConfig } from '../../model/mesh-config.js';
 import { PushContext } from '../../model/push-context.js';
 import { compareProblems, type Problem } from '../problems/problem.js';
-import type { LoadedResource } from '../yaml/load-yaml.js';
 import { analyzeAnnotations } from './annotations.js';
 import { analyzeCaCertificates } from './ca-certificates.js';
 import { analyzeConflictingGateways } from './conflicting-gateways.js';
-import { createContext, groupOfApiVersion, type Analyzer } from './context.js';
+import { createContext, groupOfApiVersion, type AnalyzedResource, type Analyzer } from './context.js';
 import { analyzeDestinationHosts } from './destination-hosts.js';
 import { analyzeDestinationSubsets } from './destination-subsets.js';
 import { analyzeGatewayApiBackends } from './gateway-api-backends.js';
@@ -41,7 +40,7 @@ export const ANALYZERS: readonly Analyzer[] = [
   analyzeVirtualServiceGateways,
 ];
 
-export function analyze(resources: readonly LoadedResource[], options: AnalyzeOptions = {}): Problem[] {
+export function analyze(resources: readonly AnalyzedResource[], options: AnalyzeOptions = {}): Problem[] {
   const mesh = options.mesh ?? DEFAULT_MESH_CONFIG;
   const loaded = latestOfEach(resources);
   const configs = loaded.map((l) => l.resource);
@@ -60,8 +59,8 @@ export function analyze(resources: readonly LoadedResource[], options: AnalyzeOp
  * One resource per kind and name: a later document replaces an earlier one of the same name, as
  * applying the files in order would (istioctl analyze keeps the last too).
  */
-function latestOfEach(resources: readonly LoadedResource[]): LoadedResource[] {
-  const byKey = new Map<string, LoadedResource>();
+function latestOfEach(resources: readonly AnalyzedResource[]): AnalyzedResource[] {
+  const byKey = new Map<string, AnalyzedResource>();
   for (const l of resources) {
     const r = l.resource;
     const key = `${groupOfApiVersion(r.apiVersion)}/${r.kind}/${r.metadata.namespace ?? ''}/${r.metadata.name ?? ''}`;
