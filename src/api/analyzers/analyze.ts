@@ -3,7 +3,7 @@
  * become a registry and a PushContext, each analyzer reads them, and the messages come back sorted
  * with file and line. Per-resource validation (IST0106, IST0130, IST0131 …) happens in ingest.
  */
-import { buildRegistry } from '../../registry/build-registry.js';
+import { buildRegistry, type Registry } from '../../registry/build-registry.js';
 import { DEFAULT_MESH_CONFIG, type MeshConfig } from '../../model/mesh-config.js';
 import { PushContext } from '../../model/push-context.js';
 import { compareProblems, type Problem } from '../problems/problem.js';
@@ -25,6 +25,11 @@ export interface AnalyzeOptions {
   /** Report every namespace (istioctl's -A). */
   readonly allNamespaces?: boolean;
   readonly mesh?: MeshConfig;
+  /**
+   * The registry built from exactly these resources, when the caller has one (the mesh pipeline
+   * built it for the snapshot): building it is most of an analysis pass's cost.
+   */
+  readonly registry?: Registry;
 }
 
 export const ANALYZERS: readonly Analyzer[] = [
@@ -44,7 +49,7 @@ export function analyze(resources: readonly AnalyzedResource[], options: Analyze
   const mesh = options.mesh ?? DEFAULT_MESH_CONFIG;
   const loaded = latestOfEach(resources);
   const configs = loaded.map((l) => l.resource);
-  const registry = buildRegistry(configs, mesh);
+  const registry = options.registry ?? buildRegistry(configs, mesh);
   const push = new PushContext({ configs, services: registry.services, endpoints: registry.endpoints, mesh });
   const problems: Problem[] = [];
   const ctx = createContext(push, loaded, problems);

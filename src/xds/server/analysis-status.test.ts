@@ -167,3 +167,25 @@ test('analysis: a resource deleted before the pass runs is not written (or recre
   assert.deepEqual(h.errors, []);
   h.pipeline.stop();
 });
+
+test('analysis: a config change during a pass gets a pass of its own afterwards, with its snapshot', async () => {
+  const store = new MemoryStore();
+  await applyAll(store, `${SERVICE}---${BROKEN_VS}`);
+  const h = harness(store, true);
+  const { accepted } = await ingestYaml(FIXED_VS, { file: 'fixed.yaml' });
+  let fixedDuringPass = false;
+  // The first pass's status write is delivered to watchers synchronously, inside the pass: fix the
+  // VirtualService right then, as a user's apply racing the analysis would.
+  store.watch((e) => {
+    if (fixedDuringPass || e.type !== 'modified' || e.resource.kind !== 'VirtualService' || e.resource.status === undefined) return;
+    fixedDuringPass = true;
+    for (const { resource } of accepted) void store.apply(resource);
+  });
+  h.pipeline.start();
+  await analysisSettles(h.pipeline, h.passes, 2);
+  assert.ok(fixedDuringPass);
+  assert.equal(h.pushes.length, 2, 'the fix made a snapshot');
+  assert.deepEqual(store.get(VS_KEY)?.status, { observedGeneration: '2' }, 'the second pass cleared the first one\'s messages');
+  assert.deepEqual(h.errors, []);
+  h.pipeline.stop();
+});

@@ -105,7 +105,7 @@ export class MeshPipeline {
     void this.#writeStatuses(configs, gatewayApi.statuses);
     // After the push, off its path: analysis is debounced and runs on a later turn. An
     // endpoint-only change (EndpointSlices, a Pod's readiness) changes nothing the analyzers read.
-    if (change.full) this.#analysis?.schedule();
+    if (change.full) this.#analysis?.schedule({ resources: configs, registry });
     return push;
   }
 
