@@ -69,6 +69,7 @@ export const discoveryCommand: Command = {
     const pipeline = new MeshPipeline({
       store,
       analysis: values['enable-analysis'] === true,
+      waitForPushes: () => server.idle(),
       update: (push, change) => server.update(push, change),
       onError: (err) => process.stderr.write(`tsmesh discovery: could not build the mesh snapshot: ${(err as Error).stack ?? String(err)}\n`),
     });

@@ -189,3 +189,30 @@ test('analysis: a config change during a pass gets a pass of its own afterwards,
   assert.deepEqual(h.errors, []);
   h.pipeline.stop();
 });
+
+test('analysis: waits for the xDS server to finish its pushes before running', async () => {
+  const store = new MemoryStore();
+  await applyAll(store, `${SERVICE}---${BROKEN_VS}`);
+  const passes: AnalysisPass[] = [];
+  let open: () => void = () => {};
+  const pushesWritten = new Promise<void>((resolve) => (open = resolve));
+  let waited = 0;
+  const pipeline = new MeshPipeline({
+    store,
+    update: () => {},
+    analysis: { debounceMs: 5, onAnalyzed: (p) => void passes.push(p) },
+    waitForPushes: () => {
+      waited++;
+      return pushesWritten;
+    },
+  });
+  pipeline.start();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(waited, 1, 'the debounced pass asked whether pushes are done');
+  assert.equal(passes.length, 0, 'and does not run while they are not');
+  assert.equal(store.get(VS_KEY)?.status, undefined);
+  open();
+  await analysisSettles(pipeline, passes, 1);
+  assert.equal((store.get(VS_KEY)?.status as { validationMessages?: unknown[] }).validationMessages?.length, 2);
+  pipeline.stop();
+});

@@ -24,6 +24,11 @@ export interface AnalysisStatusOptions {
   readonly debounceMs?: number;
   /** Under constant churn, analysis still runs this long after the first change at the latest (Istio's interval). Default 10 s. */
   readonly maxDelayMs?: number;
+  /**
+   * Resolves when the xDS server has no push pending or being written (DiscoveryServer.idle): a
+   * pass waits for it, so its event-loop time never lands in the middle of a push.
+   */
+  readonly waitForPushes?: () => Promise<void>;
   readonly onError?: (err: unknown) => void;
   /** Called after every analysis pass, with its duration and how many statuses it wrote (for tests and logs). */
   readonly onAnalyzed?: (result: AnalysisPass) => void;
@@ -136,8 +141,12 @@ export class AnalysisStatusWriter {
   }
 
   async #pass(): Promise<void> {
+    await this.#opts.waitForPushes?.();
+    if (this.#stopped) return;
+    // Whatever snapshot arrived while waiting is covered by this pass.
     const input = this.#input;
     this.#input = null;
+    this.#again = false;
     const resources = input?.resources ?? this.#opts.store.list();
     const started = performance.now();
     const problems = analyze(

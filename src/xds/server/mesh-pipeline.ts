@@ -27,6 +27,8 @@ export interface MeshPipelineOptions {
    * Istio. `debounceMs` and `onAnalyzed` as AnalysisStatusOptions.
    */
   readonly analysis?: boolean | { readonly debounceMs?: number; readonly onAnalyzed?: (pass: AnalysisPass) => void };
+  /** DiscoveryServer.idle: analysis waits for the pushes to be written before it runs. */
+  readonly waitForPushes?: () => Promise<void>;
 }
 
 /**
@@ -55,6 +57,7 @@ export class MeshPipeline {
             store: options.store,
             mesh: this.#mesh,
             ...(options.onError !== undefined && { onError: options.onError }),
+            ...(options.waitForPushes !== undefined && { waitForPushes: options.waitForPushes }),
             ...(typeof analysis === 'object' && analysis.debounceMs !== undefined && { debounceMs: analysis.debounceMs }),
             ...(typeof analysis === 'object' && analysis.onAnalyzed !== undefined && { onAnalyzed: analysis.onAnalyzed }),
           });
