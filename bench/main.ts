@@ -1,4 +1,5 @@
 import { CliError } from '../src/cli/cli-error.js';
+import { benchAnalysis } from './controlplane/analysis-bench.js';
 import { benchControlPlane } from './controlplane/controlplane-bench.js';
 import { benchLocal } from './local/local-bench.js';
 import { benchProxy } from './proxy/proxy-bench.js';
@@ -10,6 +11,7 @@ import { benchProxy } from './proxy/proxy-bench.js';
 const BENCHES: Record<string, { readonly summary: string; readonly run?: (argv: string[]) => Promise<number> }> = {
   proxy: { summary: 'data plane: latency, throughput, CPU and RSS direct / tsmesh / HAProxy', run: benchProxy },
   controlplane: { summary: 'control plane: push time, CPU, RSS and bytes per proxy for 1000 services / 200 proxies', run: benchControlPlane },
+  analysis: { summary: 'control plane: cost of an in-cluster analysis pass (--enable-analysis) against a snapshot, same scenario, in process', run: benchAnalysis },
   local: { summary: 'local platform: time to the first routed request of `tsmesh demo`, RSS of the mesh and its pods by kind', run: benchLocal },
 };
 

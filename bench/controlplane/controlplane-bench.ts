@@ -21,6 +21,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'cp-node-flags', kind: 'string', help: 'V8 flags for the control plane, space-separated (default none, as the installed tsmesh; e.g. "--optimize-for-size --max-semi-space-size=1" for the proxy\'s)' },
   { name: 'cpu-prof', kind: 'string', help: 'run the control plane with --cpu-prof, writing .cpuprofile files to this directory' },
   { name: 'tsmesh-bin', kind: 'string', help: 'the tsmesh entry point to run (default bin/tsmesh.js of this checkout)' },
+  { name: 'enable-analysis', kind: 'boolean', help: 'run the control plane with --enable-analysis (analyzer messages into status after each config change)' },
   { name: 'json', kind: 'string', help: 'also write every figure to this JSON file' },
   { name: 'help', short: 'h', kind: 'boolean', help: 'show this help' },
 ];
@@ -40,6 +41,7 @@ interface Env {
   readonly nodeFlags: readonly string[];
   readonly quietMs: number;
   readonly timeoutMs: number;
+  readonly discoveryFlags: readonly string[];
 }
 
 /** `bench controlplane`: returns the exit code. */
@@ -72,11 +74,12 @@ export async function benchControlPlane(argv: string[]): Promise<number> {
     nodeFlags: v['cp-node-flags'] === undefined ? [] : (v['cp-node-flags'] as string).split(/\s+/).filter((f) => f !== ''),
     quietMs: num('quiet-ms', 1000),
     timeoutMs: num('timeout', 120) * 1000,
+    discoveryFlags: v['enable-analysis'] === true ? ['--enable-analysis'] : [],
   };
   const errors: string[] = [];
   const report: { -readonly [K in keyof ControlPlaneReport]: ControlPlaneReport[K] } = {
     setup:
-      `tsmesh control-plane bench: ${availableParallelism()} CPUs, nothing pinned; \`tsmesh discovery\` as a child (node flags: ${env.nodeFlags.join(' ') || 'none'})\n` +
+      `tsmesh control-plane bench: ${availableParallelism()} CPUs, nothing pinned; \`tsmesh discovery${env.discoveryFlags.map((f) => ` ${f}`).join('')}\` as a child (node flags: ${env.nodeFlags.join(' ') || 'none'})\n` +
       `scenario: ${scenario.services} Services × 2 ports (http 8080, grpc 9090), ${scenario.services * scenario.endpointsPerService} endpoints in ` +
       `${scenario.services} EndpointSlices, ${scenario.routed} VirtualServices + ${scenario.routed} DestinationRules (v1/v2), ${scenario.namespaces} namespaces\n` +
       `${proxies} proxies as light SotW ADS clients in the bench process; a push is over after ${env.quietMs} ms without a response`,
@@ -141,7 +144,7 @@ async function startDiscovery(env: Env, dir: string, label: string): Promise<{ p
   const p = env.group.start(
     'tsmesh discovery',
     process.execPath,
-    [...env.nodeFlags, ...prof, env.tsmeshBin, 'discovery', '--config-dir', dir, '--grpc-port', '0', '--http-port', '0'],
+    [...env.nodeFlags, ...prof, env.tsmeshBin, 'discovery', '--config-dir', dir, '--grpc-port', '0', '--http-port', '0', ...env.discoveryFlags],
     { cwd: repoRoot },
   );
   const started = performance.now();

@@ -3,15 +3,14 @@
  * become a registry and a PushContext, each analyzer reads them, and the messages come back sorted
  * with file and line. Per-resource validation (IST0106, IST0130, IST0131 …) happens in ingest.
  */
-import { buildRegistry } from '../../registry/build-registry.js';
+import { buildRegistry, type Registry } from '../../registry/build-registry.js';
 import { DEFAULT_MESH_CONFIG, type MeshConfig } from '../../model/mesh-config.js';
 import { PushContext } from '../../model/push-context.js';
 import { compareProblems, type Problem } from '../problems/problem.js';
-import type { LoadedResource } from '../yaml/load-yaml.js';
 import { analyzeAnnotations } from './annotations.js';
 import { analyzeCaCertificates } from './ca-certificates.js';
 import { analyzeConflictingGateways } from './conflicting-gateways.js';
-import { createContext, groupOfApiVersion, type Analyzer } from './context.js';
+import { createContext, groupOfApiVersion, type AnalyzedResource, type Analyzer } from './context.js';
 import { analyzeDestinationHosts } from './destination-hosts.js';
 import { analyzeDestinationSubsets } from './destination-subsets.js';
 import { analyzeGatewayApiBackends } from './gateway-api-backends.js';
@@ -26,6 +25,11 @@ export interface AnalyzeOptions {
   /** Report every namespace (istioctl's -A). */
   readonly allNamespaces?: boolean;
   readonly mesh?: MeshConfig;
+  /**
+   * The registry built from exactly these resources, when the caller has one (the mesh pipeline
+   * built it for the snapshot): building it is most of an analysis pass's cost.
+   */
+  readonly registry?: Registry;
 }
 
 export const ANALYZERS: readonly Analyzer[] = [
@@ -41,11 +45,11 @@ export const ANALYZERS: readonly Analyzer[] = [
   analyzeVirtualServiceGateways,
 ];
 
-export function analyze(resources: readonly LoadedResource[], options: AnalyzeOptions = {}): Problem[] {
+export function analyze(resources: readonly AnalyzedResource[], options: AnalyzeOptions = {}): Problem[] {
   const mesh = options.mesh ?? DEFAULT_MESH_CONFIG;
   const loaded = latestOfEach(resources);
   const configs = loaded.map((l) => l.resource);
-  const registry = buildRegistry(configs, mesh);
+  const registry = options.registry ?? buildRegistry(configs, mesh);
   const push = new PushContext({ configs, services: registry.services, endpoints: registry.endpoints, mesh });
   const problems: Problem[] = [];
   const ctx = createContext(push, loaded, problems);
@@ -60,8 +64,8 @@ export function analyze(resources: readonly LoadedResource[], options: AnalyzeOp
  * One resource per kind and name: a later document replaces an earlier one of the same name, as
  * applying the files in order would (istioctl analyze keeps the last too).
  */
-function latestOfEach(resources: readonly LoadedResource[]): LoadedResource[] {
-  const byKey = new Map<string, LoadedResource>();
+function latestOfEach(resources: readonly AnalyzedResource[]): AnalyzedResource[] {
+  const byKey = new Map<string, AnalyzedResource>();
   for (const l of resources) {
     const r = l.resource;
     const key = `${groupOfApiVersion(r.apiVersion)}/${r.kind}/${r.metadata.namespace ?? ''}/${r.metadata.name ?? ''}`;

@@ -8,23 +8,33 @@ import type { MessageType } from '../problems/messages.js';
 import { problem, type Problem } from '../problems/problem.js';
 import type { FieldPath } from '../resource/field-path.js';
 import { isPlainObject, resourceRef, type Resource } from '../resource/resource.js';
-import { siteOf, type LoadedResource } from '../yaml/load-yaml.js';
+import { siteOf, type ResourceSource } from '../yaml/load-yaml.js';
+
+/**
+ * A resource to analyze. Resources from files carry their source, so messages point at file and
+ * line; resources from a config store (in-cluster analysis) have none, and messages name only the
+ * resource and field path.
+ */
+export interface AnalyzedResource {
+  readonly resource: Resource;
+  readonly source?: ResourceSource;
+}
 
 export interface AnalysisContext {
   readonly push: PushContext;
-  /** Every accepted resource with its source. */
-  readonly loaded: readonly LoadedResource[];
+  /** Every accepted resource, with its source when it came from a file. */
+  readonly loaded: readonly AnalyzedResource[];
   /** Resources of one kind (any group unless given) in the push context's order. */
-  resources(kind: string, group?: string): readonly LoadedResource[];
+  resources(kind: string, group?: string): readonly AnalyzedResource[];
   /** Reports a message about a resource, pointing at the field `path` (or the resource itself). */
   report(type: MessageType, args: readonly unknown[], on: Resource, path?: FieldPath): void;
 }
 
 export type Analyzer = (ctx: AnalysisContext) => void;
 
-export function createContext(push: PushContext, loaded: readonly LoadedResource[], sink: Problem[]): AnalysisContext {
-  const bySource = new Map<Resource, LoadedResource>();
-  for (const l of loaded) bySource.set(l.resource, l);
+export function createContext(push: PushContext, loaded: readonly AnalyzedResource[], sink: Problem[]): AnalysisContext {
+  const bySource = new Map<Resource, { resource: Resource; source: ResourceSource }>();
+  for (const l of loaded) if (l.source !== undefined) bySource.set(l.resource, { resource: l.resource, source: l.source });
   return {
     push,
     loaded,

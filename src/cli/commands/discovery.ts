@@ -21,6 +21,11 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'grpc-port', kind: 'number', help: 'ADS (xDS over gRPC) port (default 15010; 0 picks a free one)' },
   { name: 'http-port', kind: 'number', help: 'Debug HTTP port: /ready, /debug/syncz, /debug/configz, /debug/config_dump (default 15014)' },
   { name: 'host', kind: 'string', help: 'Address to listen on (default 127.0.0.1)' },
+  {
+    name: 'enable-analysis',
+    kind: 'boolean',
+    help: "Run Istio's analyzers after each config change and write their messages into the istio.io resources' status.validationMessages (Istio: PILOT_ENABLE_ANALYSIS; default off)",
+  },
   { name: 'help', short: 'h', kind: 'boolean', help: 'Show this help' },
 ];
 
@@ -63,6 +68,8 @@ export const discoveryCommand: Command = {
     const ports = await server.start({ grpcPort, httpPort, host });
     const pipeline = new MeshPipeline({
       store,
+      analysis: values['enable-analysis'] === true,
+      waitForPushes: () => server.idle(),
       update: (push, change) => server.update(push, change),
       onError: (err) => process.stderr.write(`tsmesh discovery: could not build the mesh snapshot: ${(err as Error).stack ?? String(err)}\n`),
     });

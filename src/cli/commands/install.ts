@@ -24,7 +24,7 @@ import { isReady } from '../../platform/local/workloads/deployment-controller.js
 import { PACKAGE_ROOT } from '../../platform/local/workloads/container-command.js';
 
 const FLAGS: readonly FlagSpec[] = [
-  { name: 'set', short: 's', kind: 'list', help: 'profile=default|demo|minimal|empty|preview, values.capture=rootless|netns, meshConfig.accessLogFile=PATH' },
+  { name: 'set', short: 's', kind: 'list', help: 'profile=default|demo|minimal|empty|preview, values.capture=rootless|netns, meshConfig.accessLogFile=PATH, values.global.istiod.enableAnalysis=true|false' },
   STATE_DIR_FLAG,
   { name: 'skip-confirmation', short: 'y', kind: 'boolean', help: 'Do not ask for confirmation (tsmesh never asks; accepted for istioctl compatibility)' },
   { name: 'foreground', kind: 'boolean', help: 'Run the mesh in this terminal until Ctrl-C instead of in the background' },
@@ -46,6 +46,8 @@ interface InstallSettings {
   readonly capture: CaptureMode;
   /** meshConfig.* settings, over the profile's (Istio: `--set meshConfig.accessLogFile=/dev/stdout`). */
   readonly meshConfig: ProfileMeshConfig;
+  /** values.global.istiod.enableAnalysis: analyzer messages written into istio.io resources' status (Istio's default: false). */
+  readonly enableAnalysis: boolean;
 }
 
 export const installCommand: Command = {
@@ -76,6 +78,7 @@ export function parseSettings(sets: readonly string[]): InstallSettings {
   let profile: ProfileName = 'default';
   let capture: CaptureMode = 'rootless';
   const meshConfig: { accessLogFile?: string } = {};
+  let enableAnalysis = false;
   for (const s of sets) {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new CliError(`tsmesh install: --set ${s}: expected KEY=VALUE`);
@@ -94,21 +97,24 @@ export function parseSettings(sets: readonly string[]): InstallSettings {
     } else if (key === 'meshConfig.accessLogFile') {
       // A path the proxies append to ("/dev/stdout": each sidecar's own log); "" turns access logs off.
       meshConfig.accessLogFile = value;
+    } else if (key === 'values.global.istiod.enableAnalysis') {
+      if (value !== 'true' && value !== 'false') throw new CliError(`tsmesh install: --set values.global.istiod.enableAnalysis must be true or false, got "${value}"`);
+      enableAnalysis = value === 'true';
     } else {
-      throw new CliError(`tsmesh install: --set ${key} is not supported yet (supported: profile, values.capture, meshConfig.accessLogFile)`);
+      throw new CliError(`tsmesh install: --set ${key} is not supported yet (supported: profile, values.capture, meshConfig.accessLogFile, values.global.istiod.enableAnalysis)`);
     }
   }
   if (capture === 'netns' && (process.platform !== 'linux' || process.getuid?.() !== 0)) {
     throw new CliError('tsmesh install: --set values.capture=netns needs Linux and root (network namespaces and iptables); the default, rootless capture, needs neither');
   }
-  return { profile, capture, meshConfig };
+  return { profile, capture, meshConfig, enableAnalysis };
 }
 
 async function runForeground(state: StateDir, settings: InstallSettings): Promise<number> {
   const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   let mesh: LocalMesh;
   try {
-    mesh = await LocalMesh.start({ state, profile: settings.profile, capture: settings.capture, meshConfig: settings.meshConfig, log });
+    mesh = await LocalMesh.start({ state, profile: settings.profile, capture: settings.capture, meshConfig: settings.meshConfig, enableAnalysis: settings.enableAnalysis, log });
   } catch (err) {
     if (err instanceof MeshAlreadyRunning) throw new CliError(`error: ${err.message}`);
     throw err;

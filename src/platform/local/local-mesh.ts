@@ -37,6 +37,8 @@ export interface LocalMeshOptions {
   readonly shareProcesses?: boolean;
   /** `--set meshConfig.KEY=VALUE` settings, over the profile's. */
   readonly meshConfig?: ProfileMeshConfig;
+  /** `--set values.global.istiod.enableAnalysis=true`: analyzer messages in istio.io resources' status (default off, as Istio). */
+  readonly enableAnalysis?: boolean;
 }
 
 export class LocalMesh {
@@ -77,7 +79,7 @@ export class LocalMesh {
       const xdsHost = netns?.bridge.address ?? '127.0.0.1';
       const ports = await discovery.start({ grpcPort: 0, httpPort: 0, host: xdsHost, debugHost: '127.0.0.1' });
       stops.push(() => discovery.stop());
-      const pipeline = new MeshPipeline({ store, mesh, update: (push, change) => discovery.update(push, change), onError: (err) => o.log(`control plane: cannot build the mesh snapshot: ${String(err)}`) });
+      const pipeline = new MeshPipeline({ store, mesh, analysis: o.enableAnalysis === true, waitForPushes: () => discovery.idle(), update: (push, change) => discovery.update(push, change), onError: (err) => o.log(`control plane: cannot build the mesh snapshot: ${String(err)}`) });
       pipeline.start();
       stops.push(() => pipeline.stop());
 

@@ -7,6 +7,7 @@ import { buildRegistry } from '../../registry/build-registry.js';
 import { convertGatewayApi } from '../../translate/gateway-api/convert-gateway-api.js';
 import { statusKey } from '../../translate/gateway-api/istio-names.js';
 import type { PushChange } from './ads-server.js';
+import { AnalysisStatusWriter, type AnalysisPass } from './analysis-status.js';
 
 /** Kinds whose changes only move endpoints: such a change is pushed as EDS alone. */
 const ENDPOINT_KINDS: ReadonlySet<string> = new Set(['EndpointSlice', 'Endpoints']);
@@ -19,6 +20,15 @@ export interface MeshPipelineOptions {
   /** Gateway API status timestamps (RFC 3339); injected for tests. */
   readonly now?: () => string;
   readonly onError?: (err: unknown) => void;
+  /**
+   * Istio's in-cluster analysis (`values.global.istiod.enableAnalysis`, PILOT_ENABLE_ANALYSIS):
+   * after each config snapshot, the `istioctl analyze` analyzers run over the store and their
+   * messages go into the istio.io resources' `status.validationMessages`. Off by default, as in
+   * Istio. `debounceMs` and `onAnalyzed` as AnalysisStatusOptions.
+   */
+  readonly analysis?: boolean | { readonly debounceMs?: number; readonly onAnalyzed?: (pass: AnalysisPass) => void };
+  /** DiscoveryServer.idle: analysis waits for the pushes to be written before it runs. */
+  readonly waitForPushes?: () => Promise<void>;
 }
 
 /**
@@ -34,10 +44,28 @@ export class MeshPipeline {
   #version = 0;
   #lastEndpoints = new Map<string, string>();
   #unwatch: (() => void) | null = null;
+  readonly #analysis: AnalysisStatusWriter | null;
 
   constructor(options: MeshPipelineOptions) {
     this.#opts = options;
     this.#mesh = options.mesh ?? DEFAULT_MESH_CONFIG;
+    const analysis = options.analysis ?? false;
+    this.#analysis =
+      analysis === false
+        ? null
+        : new AnalysisStatusWriter({
+            store: options.store,
+            mesh: this.#mesh,
+            ...(options.onError !== undefined && { onError: options.onError }),
+            ...(options.waitForPushes !== undefined && { waitForPushes: options.waitForPushes }),
+            ...(typeof analysis === 'object' && analysis.debounceMs !== undefined && { debounceMs: analysis.debounceMs }),
+            ...(typeof analysis === 'object' && analysis.onAnalyzed !== undefined && { onAnalyzed: analysis.onAnalyzed }),
+          });
+  }
+
+  /** The in-cluster analysis, when enabled (tests wait on its `idle()`). */
+  get analysis(): AnalysisStatusWriter | null {
+    return this.#analysis;
   }
 
   /** Builds the first snapshot and follows the store from now on. */
@@ -52,6 +80,7 @@ export class MeshPipeline {
   stop(): void {
     this.#unwatch?.();
     this.#unwatch = null;
+    this.#analysis?.stop();
   }
 
   /**
@@ -74,8 +103,12 @@ export class MeshPipeline {
       mesh: this.#mesh,
       version: String(++this.#version),
     });
-    this.#opts.update(push, this.#classify(cause, registry.endpoints));
+    const change = this.#classify(cause, registry.endpoints);
+    this.#opts.update(push, change);
     void this.#writeStatuses(configs, gatewayApi.statuses);
+    // After the push, off its path: analysis is debounced and runs on a later turn. An
+    // endpoint-only change (EndpointSlices, a Pod's readiness) changes nothing the analyzers read.
+    if (change.full) this.#analysis?.schedule({ resources: configs, registry });
     return push;
   }
 
