@@ -12,6 +12,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { curl, eventually, LabShell } from './lab-shell.js';
 
+/**
+ * The tasks' common start: the demo profile, injection on `default`, Bookinfo with its gateway,
+ * destination rules and every service on v1 (then `extra`), Ready and answering through the
+ * ingress gateway. Resolves with the gateway's URL.
+ */
+async function deployBookinfo(sh: LabShell, extra: readonly string[] = []): Promise<string> {
+  await sh.install('demo');
+  await sh.ok(['label', 'namespace', 'default', 'istio-injection=enabled']);
+  for (const file of ['platform/kube/bookinfo.yaml', 'networking/bookinfo-gateway.yaml', 'networking/destination-rule-all.yaml', 'networking/virtual-service-all-v1.yaml']) {
+    await sh.ok(['apply', '-f', `samples/bookinfo/${file}`]);
+  }
+  for (const file of extra) await sh.ok(['apply', '-f', file]);
+  await sh.waitForPods('default');
+  const url = `http://${await sh.gatewayUrl()}`;
+  await eventually('productpage through the gateway', async () => (await curl(['-o', '/dev/null', '-w', '%{http_code}', `${url}/productpage`])).stdout === '200');
+  return url;
+}
+
 describe('Istio task: fault injection on Bookinfo', { concurrency: false }, () => {
   const sh = new LabShell();
   const jar = join(mkdtempSync(join(tmpdir(), 'tsmesh-jar-')), 'cookies');
@@ -24,16 +42,7 @@ describe('Istio task: fault injection on Bookinfo', { concurrency: false }, () =
   };
 
   before(async () => {
-    await sh.install('demo');
-    await sh.ok(['label', 'namespace', 'default', 'istio-injection=enabled']);
-    await sh.ok(['apply', '-f', 'samples/bookinfo/platform/kube/bookinfo.yaml']);
-    await sh.ok(['apply', '-f', 'samples/bookinfo/networking/bookinfo-gateway.yaml']);
-    await sh.ok(['apply', '-f', 'samples/bookinfo/networking/destination-rule-all.yaml']);
-    await sh.ok(['apply', '-f', 'samples/bookinfo/networking/virtual-service-all-v1.yaml']);
-    await sh.ok(['apply', '-f', 'samples/bookinfo/networking/virtual-service-reviews-test-v2.yaml']);
-    await sh.waitForPods('default');
-    url = `http://${await sh.gatewayUrl()}`;
-    await eventually('productpage through the gateway', async () => (await curl(['-o', '/dev/null', '-w', '%{http_code}', `${url}/productpage`])).stdout === '200');
+    url = await deployBookinfo(sh, ['samples/bookinfo/networking/virtual-service-reviews-test-v2.yaml']);
     await curl(['-c', jar, '-o', '/dev/null', '--data', 'username=jason&passwd=jason', `${url}/login`]);
     // reviews-test-v2: jason sees v2's black stars, everyone else v1's none.
     await eventually('jason is routed to reviews v2', async () => (await asJason()).page.includes('reviews-v2'));
@@ -131,15 +140,7 @@ describe('Istio task: request timeouts on Bookinfo', { concurrency: false }, () 
   };
 
   before(async () => {
-    await sh.install('demo');
-    await sh.ok(['label', 'namespace', 'default', 'istio-injection=enabled']);
-    await sh.ok(['apply', '-f', 'samples/bookinfo/platform/kube/bookinfo.yaml']);
-    await sh.ok(['apply', '-f', 'samples/bookinfo/networking/bookinfo-gateway.yaml']);
-    await sh.ok(['apply', '-f', 'samples/bookinfo/networking/destination-rule-all.yaml']);
-    await sh.ok(['apply', '-f', 'samples/bookinfo/networking/virtual-service-all-v1.yaml']);
-    await sh.waitForPods('default');
-    url = `http://${await sh.gatewayUrl()}`;
-    await eventually('productpage through the gateway', async () => (await curl(['-o', '/dev/null', '-w', '%{http_code}', `${url}/productpage`])).stdout === '200');
+    url = await deployBookinfo(sh);
   });
   after(() => sh.close());
 
