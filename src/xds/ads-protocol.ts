@@ -2,7 +2,7 @@ import type { ServiceDefinition } from '@grpc/grpc-js';
 import { lookupType, typeUrlOf } from './proto/envoy-protos.js';
 import { decodeAny } from './proto/proto-json.js';
 import type { AnyMessage } from './proto/proto-json.js';
-import { lengthDelimitedKey } from './proto/wire.js';
+import { bytesField, lengthDelimitedKey, stringField } from './proto/wire.js';
 import { decodeDiscoveryRequest, encodeDiscoveryRequest } from './discovery-request-codec.js';
 
 /**
@@ -77,7 +77,7 @@ function anyField(any: AnyMessage): Buffer {
 function encodeAnyField(any: AnyMessage): Buffer {
   const inner: Buffer[] = [];
   stringField(inner, 1, any.type_url);
-  bytesField(inner, 2, any.value);
+  if (any.value.length > 0) bytesField(inner, 2, any.value); // proto3: empty bytes are not sent
   const body = Buffer.concat(inner);
   return Buffer.concat([lengthDelimitedKey(2, body.length), body]);
 }
@@ -92,17 +92,6 @@ export function packForResponses(any: AnyMessage): AnyMessage {
   const packed = { type_url: any.type_url, value };
   ANY_FIELDS.set(packed, field);
   return packed;
-}
-
-function stringField(parts: Buffer[], field: number, value: string): void {
-  if (value === '') return; // proto3: the default is not sent
-  const bytes = Buffer.from(value, 'utf8');
-  parts.push(lengthDelimitedKey(field, bytes.length), bytes);
-}
-
-function bytesField(parts: Buffer[], field: number, value: Uint8Array): void {
-  if (value.length === 0) return;
-  parts.push(lengthDelimitedKey(field, value.length), Buffer.from(value.buffer, value.byteOffset, value.byteLength));
 }
 
 export function decodeResponse(buf: Buffer): DiscoveryResponseWire {

@@ -10,7 +10,7 @@
  */
 import type { DiscoveryRequestJson } from './ads-protocol.js';
 import { decodeJson, encodeJson } from './proto/proto-json.js';
-import { lengthDelimitedKey } from './proto/wire.js';
+import { bytesField, stringField } from './proto/wire.js';
 
 const NODE = 'envoy.config.core.v3.Node';
 const STATUS = 'google.rpc.Status';
@@ -79,13 +79,4 @@ export function encodeDiscoveryRequest(req: DiscoveryRequestJson): Buffer {
   stringField(parts, 5, req.response_nonce);
   if (req.error_detail !== undefined) bytesField(parts, 6, encodeJson(STATUS, req.error_detail));
   return Buffer.concat(parts);
-}
-
-function stringField(parts: Buffer[], field: number, value: string | undefined, keepEmpty = false): void {
-  if (value === undefined || (value === '' && !keepEmpty)) return; // proto3: defaults are not sent
-  bytesField(parts, field, Buffer.from(value, 'utf8'));
-}
-
-function bytesField(parts: Buffer[], field: number, value: Uint8Array): void {
-  parts.push(lengthDelimitedKey(field, value.length), Buffer.from(value.buffer, value.byteOffset, value.byteLength));
 }

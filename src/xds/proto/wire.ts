@@ -11,3 +11,14 @@ export function lengthDelimitedKey(field: number, length: number): Buffer {
   out.push(n);
   return Buffer.from(out);
 }
+
+/** A string field; the proto3 default ('') is not written unless `keepEmpty` (a repeated field's empty element). */
+export function stringField(parts: Buffer[], field: number, value: string | undefined, keepEmpty = false): void {
+  if (value === undefined || (value === '' && !keepEmpty)) return;
+  bytesField(parts, field, Buffer.from(value, 'utf8'));
+}
+
+/** A length-delimited field holding `value` (a view, not a copy). */
+export function bytesField(parts: Buffer[], field: number, value: Uint8Array): void {
+  parts.push(lengthDelimitedKey(field, value.length), Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+}
