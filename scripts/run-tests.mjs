@@ -19,5 +19,9 @@ if (files.length === 0) {
   console.error('run-tests: no test files found under dist/ (did tsc run?)');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+const reporters = [
+  '--test-reporter=tap', '--test-reporter-destination=stdout',
+  '--test-reporter=./scripts/failure-summary-reporter.mjs', '--test-reporter-destination=stdout',
+];
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...reporters, ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

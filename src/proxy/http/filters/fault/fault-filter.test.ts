@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { StatsStore } from '../../../../telemetry/stats/stats-store.js';
 import { ResponseFlag, formatResponseFlags } from '../../../errors/response-flags.js';
 import { ManualTimers, TestChain, scriptedRandom } from '../filter-test-support.js';
-import { faultFilterFactory } from './fault-filter.js';
+import { atLeastTimers, faultFilterFactory } from './fault-filter.js';
 import { HTTP_FAULT_TYPE_URL } from './fault-config.js';
 
 const NAME = 'envoy.filters.http.fault';
@@ -194,4 +194,38 @@ test('x-envoy-downstream-service-cluster adds per-cluster counters, unless disab
   chain.start({ headers: { 'x-envoy-downstream-service-cluster': 'frontend' } });
   assert.equal(stat('frontend.aborts_injected'), 1);
   assert.equal(stat('aborts_injected'), 1);
+});
+
+test('the default timers never end a delay early: a timer that fires 0.8 ms short sleeps the rest', async () => {
+  let clock = 1000.9;
+  const waits: number[] = [];
+  // A loop clock in whole milliseconds: the first timer fires at 1200 while real time is 1200.1 - 0.8.
+  const schedule = (fn: () => void, ms: number): NodeJS.Timeout => {
+    waits.push(ms);
+    clock += waits.length === 1 ? ms - 0.8 : ms;
+    return setTimeout(fn, 0);
+  };
+  const timers = atLeastTimers(schedule, () => clock);
+  const fired = await new Promise<number>((resolve) => timers.set(() => resolve(clock), 200));
+  assert.deepEqual(waits, [200, 1]);
+  assert.ok(fired - 1000.9 >= 200, `held ${fired - 1000.9} ms`);
+});
+
+test('the default timers: clear cancels a timer that is sleeping the rest of its delay', async () => {
+  let clock = 0;
+  let timers: ReturnType<typeof atLeastTimers> | undefined;
+  let handle: unknown;
+  const schedule = (fn: () => void, ms: number): NodeJS.Timeout => {
+    clock += ms - 0.5;
+    const t = setTimeout(() => {
+      fn();
+      timers!.clear(handle); // cancels the re-armed remainder
+    }, 0);
+    return t;
+  };
+  timers = atLeastTimers(schedule, () => clock);
+  let fired = false;
+  handle = timers.set(() => (fired = true), 100);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(fired, false);
 });

@@ -39,10 +39,34 @@ export interface FaultFilterDeps {
   readonly timers?: FaultTimers;
 }
 
-const NODE_TIMERS: FaultTimers = {
-  set: (fn, ms) => setTimeout(fn, ms),
-  clear: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+/**
+ * Timers that never fire before `ms` of real time: Node's timers count whole milliseconds of a
+ * loop clock, so a 200 ms timer can fire after 199.2 ms. A delay is "hold the request at least
+ * this long"; one that fires early sleeps the rest.
+ */
+export function atLeastTimers(
+  schedule: (fn: () => void, ms: number) => NodeJS.Timeout = setTimeout,
+  now: () => number = () => performance.now(),
+): FaultTimers {
+  return {
+    set: (fn, ms) => {
+      const handle: { timeout?: NodeJS.Timeout } = {};
+      const due = now() + ms;
+      const arm = (wait: number): void => {
+        handle.timeout = schedule(() => {
+          const left = due - now();
+          if (left > 0) arm(Math.ceil(left));
+          else fn();
+        }, wait);
+      };
+      arm(ms);
+      return handle;
+    },
+    clear: (h) => clearTimeout((h as { timeout?: NodeJS.Timeout }).timeout),
+  };
+}
+
+const NODE_TIMERS: FaultTimers = atLeastTimers();
 
 /** Envoy's fault filter stats, `http.<stat_prefix>.fault.*`. */
 export interface FaultStats {
