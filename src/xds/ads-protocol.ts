@@ -3,7 +3,7 @@ import { lookupType, typeUrlOf } from './proto/envoy-protos.js';
 import { decodeAny } from './proto/proto-json.js';
 import type { AnyMessage } from './proto/proto-json.js';
 import { bytesField, lengthDelimitedKey, stringField } from './proto/wire.js';
-import { decodeDiscoveryRequest, encodeDiscoveryRequest } from './discovery-request-codec.js';
+import { decodeDiscoveryRequest, encodeDiscoveryRequest, type NameListResolver } from './discovery-request-codec.js';
 
 /**
  * The wire side of Envoy's Aggregated Discovery Service (SotW), shared by our xDS client and
@@ -27,7 +27,7 @@ export const GRPC_INVALID_ARGUMENT = 3;
 export interface DiscoveryRequestJson {
   version_info?: string;
   node?: Record<string, unknown>;
-  resource_names?: string[];
+  resource_names?: readonly string[];
   type_url?: string;
   response_nonce?: string;
   error_detail?: { code?: number; message?: string };
@@ -36,7 +36,7 @@ export interface DiscoveryRequestJson {
 /** DiscoveryResponse with its resources still packed, so each can fail to decode on its own. */
 export interface DiscoveryResponseWire {
   version_info: string;
-  resources: AnyMessage[];
+  resources: readonly AnyMessage[];
   type_url: string;
   nonce: string;
 }
@@ -47,8 +47,9 @@ export function encodeRequest(req: DiscoveryRequestJson): Buffer {
   return encodeDiscoveryRequest(req);
 }
 
-export function decodeRequest(buf: Buffer): DiscoveryRequestJson {
-  return decodeDiscoveryRequest(buf);
+/** `resolveNames`: see NameListResolver (servers share repeated name lists instead of decoding them). */
+export function decodeRequest(buf: Buffer, resolveNames?: NameListResolver): DiscoveryRequestJson {
+  return decodeDiscoveryRequest(buf, resolveNames);
 }
 
 /**

@@ -15,10 +15,21 @@ import { bytesField, stringField } from './proto/wire.js';
 const NODE = 'envoy.config.core.v3.Node';
 const STATUS = 'google.rpc.Status';
 
-export function decodeDiscoveryRequest(buf: Uint8Array): DiscoveryRequestJson {
+/**
+ * Gives the names of a request whose resource_names fields are one run of bytes: `raw` is that run,
+ * `decode` reads it. A server returns the list it already has for the same bytes (the last request
+ * of the stream, another proxy's identical list) instead of decoding thousands of strings again.
+ */
+export type NameListResolver = (typeUrl: string, raw: Buffer, decode: () => string[]) => readonly string[];
+
+export function decodeDiscoveryRequest(buf: Uint8Array, resolveNames?: NameListResolver): DiscoveryRequestJson {
   const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const out: DiscoveryRequestJson = {};
-  const names: string[] = [];
+  let names: string[] | undefined;
+  // The resource_names fields as one run of bytes [runStart, runEnd); once another field
+  // interrupts them (legal, never seen), they are read one by one instead.
+  let runStart = -1;
+  let runEnd = -1;
   let pos = 0;
   const varint = (): number => {
     let value = 0;
@@ -33,6 +44,7 @@ export function decodeDiscoveryRequest(buf: Uint8Array): DiscoveryRequestJson {
     throw new Error('varint too long');
   };
   while (pos < bytes.length) {
+    const fieldStart = pos;
     const tag = varint();
     const field = Math.floor(tag / 8);
     const wire = tag & 7;
@@ -43,7 +55,13 @@ export function decodeDiscoveryRequest(buf: Uint8Array): DiscoveryRequestJson {
       switch (field) {
         case 1: out.version_info = bytes.toString('utf8', pos, end); break;
         case 2: out.node = decodeJson(NODE, bytes.subarray(pos, end)); break;
-        case 3: names.push(bytes.toString('utf8', pos, end)); break;
+        case 3:
+          if (runStart < 0) runStart = fieldStart;
+          else if (runEnd !== fieldStart && names === undefined) names = readNames(bytes, runStart, runEnd);
+          runEnd = end;
+          // Without a resolver, or once the run is broken, read as we go; else all at once below.
+          if (resolveNames === undefined || names !== undefined) (names ??= []).push(bytes.toString('utf8', pos, end));
+          break;
         case 4: out.type_url = bytes.toString('utf8', pos, end); break;
         case 5: out.response_nonce = bytes.toString('utf8', pos, end); break;
         case 6: out.error_detail = decodeJson(STATUS, bytes.subarray(pos, end)) as DiscoveryRequestJson['error_detail']; break;
@@ -56,8 +74,36 @@ export function decodeDiscoveryRequest(buf: Uint8Array): DiscoveryRequestJson {
     else throw new Error(`unsupported wire type ${wire} for field ${field}`);
     if (pos > bytes.length) throw new Error(`field ${field} runs past the end of the message`);
   }
-  if (names.length > 0) out.resource_names = names;
+  if (names !== undefined) out.resource_names = names;
+  else if (runStart >= 0) {
+    const raw = bytes.subarray(runStart, runEnd);
+    // The resolver's list is shared: a request hands it on read-only (WatchedResource keeps it).
+    out.resource_names = resolveNames!(out.type_url ?? '', raw, () => readNames(raw, 0, raw.length));
+  }
   return out;
+}
+
+/** The resource_names strings in bytes[start, end), which hold only field-3 entries. */
+function readNames(bytes: Buffer, start: number, end: number): string[] {
+  const names: string[] = [];
+  let pos = start;
+  const varint = (): number => {
+    let value = 0;
+    let scale = 1;
+    for (;;) {
+      const b = bytes[pos++]!;
+      value += (b & 0x7f) * scale;
+      if (b < 0x80) return value;
+      scale *= 128;
+    }
+  };
+  while (pos < end) {
+    varint(); // the tag (field 3, length-delimited: checked when the run was found)
+    const len = varint();
+    names.push(bytes.toString('utf8', pos, pos + len));
+    pos += len;
+  }
+  return names;
 }
 
 /** The resource_names fields of a name list, by list: a client re-sends the same list with every ACK. */

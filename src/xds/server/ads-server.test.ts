@@ -279,6 +279,32 @@ test('a push of EDS or RDS carries only the resources that changed; CDS and LDS 
   assert.deepEqual(con.sent.get(ENDPOINT_TYPE_URL)?.resources.map((r) => r.name), names);
 });
 
+test('proxies that watch the same names and were sent the same share one name list, one record of what was sent and one nonce', async () => {
+  const { server, gen } = await setup('v1');
+  const names = ['outbound|80||a.default.svc.cluster.local', 'outbound|80||b.default.svc.cluster.local'];
+  const clients = [1, 2].map(() => {
+    const c = new AdsTestClient(server.port);
+    cleanup.push(() => c.close());
+    return c;
+  });
+  for (const [i, c] of clients.entries()) {
+    c.send({ node: testNode(`app-${i}`), type_url: ENDPOINT_TYPE_URL, resource_names: [...names] });
+    c.ack(await c.next(ENDPOINT_TYPE_URL), [...names]);
+  }
+  await eventually(() => [...server.connections].every((con) => con.watched.get(ENDPOINT_TYPE_URL)?.nonceAcked !== ''), 'both ACKs');
+  const [one, two] = [...server.connections];
+  assert.equal(one!.watched.get(ENDPOINT_TYPE_URL)!.names, two!.watched.get(ENDPOINT_TYPE_URL)!.names, 'one name list');
+
+  gen.set({ endpoints: [assignment(names[0]!, [8001]), assignment(names[1]!, [8009])] });
+  server.setPushContext(pushContext('v2'));
+  for (const con of [one!, two!]) await server.pushConnection(con, { full: false });
+  const pushed = await Promise.all(clients.map((c) => c.next(ENDPOINT_TYPE_URL)));
+  assert.deepEqual(pushed.map((r) => r.names), [[names[1]], [names[1]]], 'each gets only the changed assignment');
+  assert.equal(pushed[0]!.nonce, pushed[1]!.nonce, 'one response, encoded once');
+  assert.equal(one!.sent.get(ENDPOINT_TYPE_URL)!.resources, two!.sent.get(ENDPOINT_TYPE_URL)!.resources, 'one record of what was sent');
+  assert.deepEqual(one!.sent.get(ENDPOINT_TYPE_URL)!.resources.map((r) => r.name), names);
+});
+
 test('an endpoint-only push tells the endpoint generator every host that moved since the proxy was last generated', async () => {
   const told: (readonly string[] | undefined)[] = [];
   const endpointGenerator: EndpointGenerator = (_proxy, _push, previous, changedHosts) => {

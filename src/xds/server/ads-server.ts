@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { ADS_SERVICE_DEFINITION, decodeRequest, encodeResponse, ENDPOINT_TYPE_URL } from '../ads-protocol.js';
 import type { DiscoveryRequestJson } from '../ads-protocol.js';
+import type { AnyMessage } from '../proto/proto-json.js';
 import type { PushContext } from '../../model/push-context.js';
 import type { EndpointGenerator, EnvoyJson, ProxyGenerator, ProxyResources } from '../../translate/generated.js';
 import { systemClock } from './clock.js';
@@ -19,6 +20,7 @@ import type { Clock } from './clock.js';
 import { Connection } from './connection.js';
 import type { SentResource } from './connection.js';
 import { Fingerprints } from './fingerprints.js';
+import { NameLists, resolveNameList } from './name-lists.js';
 import { ResourceEncoder } from './resource-encoder.js';
 import { SendBudget } from './send-budget.js';
 import { SharedResponses } from './shared-responses.js';
@@ -75,6 +77,10 @@ export class AdsServer {
   readonly #budget: SendBudget;
   /** Responses proxies of one class share, encoded once (shared-responses.ts). */
   readonly #responses = new SharedResponses(SHARED_RESPONSE_BYTES);
+  readonly #nameLists = new NameLists();
+  /** #diff's answers by selection, then by what was last sent; forced sends apart. Weak: both lists die with their snapshots. */
+  readonly #diffs = new WeakMap<readonly EnvoyJson[], WeakMap<object, Diff | { readonly error: string }>>();
+  readonly #forcedDiffs = new WeakMap<readonly EnvoyJson[], WeakMap<object, Diff | { readonly error: string }>>();
   /**
    * The changes that led to the latest snapshots, oldest first, by snapshot sequence number: which
    * hostnames an endpoints-only regeneration must rebuild for a proxy last generated from an older
@@ -182,7 +188,7 @@ export class AdsServer {
     if (con.closed) return;
     let req: DiscoveryRequestJson;
     try {
-      req = decodeRequest(buf);
+      req = decodeRequest(buf, (typeUrl, raw, decode) => resolveNameList(this.#nameLists, con.nameLists, typeUrl, raw, decode));
     } catch (err) {
       return this.#fail(con, grpc.status.INVALID_ARGUMENT, `undecodable DiscoveryRequest: ${(err as Error).message}`);
     }
@@ -287,16 +293,69 @@ export class AdsServer {
     if (wr === undefined || con.closed) return undefined;
     const selected = select(type, resources[type.field], wr.names);
     const last = con.sent.get(type.typeUrl);
-    const lastSent = last?.resources ?? [];
+    const diff = this.#diff(type, selected, last?.resources, force);
+    if ('error' in diff) {
+      this.#log(`ADS: not sending ${type.short} to ${con.id}: ${diff.error}`);
+      return undefined;
+    }
+    if (!diff.changed) return undefined;
+    const version = con.generatedFrom?.version ?? '';
+    const { packed } = diff;
+    const response = this.#responses.response(version, type.typeUrl, packed, () => `${this.#noncePrefix}-${++this.#nonceSeq}`, (n) =>
+      encodeResponse({ version_info: version, resources: packed, type_url: type.typeUrl, nonce: n }),
+    );
+    const nonce = response.nonce;
+    const now = this.#clock.now();
+    con.sent.set(type.typeUrl, { version, nonce, at: now, resources: diff.out });
+    wr.nonceSent = nonce;
+    wr.versionSent = version;
+    wr.lastSendTime = now;
+    return new Promise<void>((resolve) => {
+      this.#budget.submit({
+        size: diff.size,
+        start: (done) => {
+          const finish = (): void => {
+            done();
+            resolve();
+          };
+          if (con.closed) return finish();
+          try {
+            con.call.write(response.bytes(), finish);
+          } catch {
+            finish();
+          }
+        },
+      });
+    });
+  }
+
+  /**
+   * What to send of `selected` to a proxy last sent `lastSent` (undefined: nothing yet) of `type`:
+   * the whole set for wildcard types, a first send and `force`, else only what changed; and
+   * whether anything changed at all. Proxies of a class have the same selection and, having been
+   * sent the same, the same `lastSent` list: the answer is worked out once for all of them.
+   */
+  #diff(type: ResourceType, selected: readonly EnvoyJson[], lastSent: readonly SentResource[] | undefined, force: boolean): Diff | { readonly error: string } {
+    const diffs = force ? this.#forcedDiffs : this.#diffs;
+    let byLast = diffs.get(selected);
+    if (byLast === undefined) diffs.set(selected, (byLast = new WeakMap()));
+    const lastKey = lastSent ?? NOTHING_SENT;
+    let diff = byLast.get(lastKey);
+    if (diff === undefined) byLast.set(lastKey, (diff = this.#computeDiff(type, selected, lastSent, force)));
+    return diff;
+  }
+
+  #computeDiff(type: ResourceType, selected: readonly EnvoyJson[], lastSent: readonly SentResource[] | undefined, force: boolean): Diff | { readonly error: string } {
+    const previous = lastSent ?? [];
     let lastByName: Map<string, SentResource> | undefined;
     // Both lists are in name order, so what was sent at the same position is usually the one.
     const previousOf = (name: string, i: number): SentResource | undefined => {
-      if (lastSent[i]?.name === name) return lastSent[i];
-      lastByName ??= new Map(lastSent.map((r) => [r.name, r]));
+      if (previous[i]?.name === name) return previous[i];
+      lastByName ??= new Map(previous.map((r) => [r.name, r]));
       return lastByName.get(name);
     };
-    const complete = force || type.wildcard || last === undefined;
-    let changed = complete && (force || last === undefined || lastSent.length !== selected.length);
+    const complete = force || type.wildcard || lastSent === undefined;
+    let changed = complete && (force || lastSent === undefined || previous.length !== selected.length);
     const out: SentResource[] = [];
     const send: SentResource[] = [];
     try {
@@ -325,39 +384,11 @@ export class AdsServer {
       }
     } catch (err) {
       // Invalid output from the generator: keep the proxy on its last config rather than delete it.
-      this.#log(`ADS: not sending ${type.short} to ${con.id}: ${type.proto.split('.').pop()} ${JSON.stringify(resourceName(selected[out.length] ?? {}))}: ${(err as Error).message}`);
-      return undefined;
+      return { error: `${type.proto.split('.').pop()} ${JSON.stringify(resourceName(selected[out.length] ?? {}))}: ${(err as Error).message}` };
     }
-    if (!changed) return undefined;
-    const version = con.generatedFrom?.version ?? '';
     const packed = send.map((r) => r.any);
-    const response = this.#responses.response(version, type.typeUrl, packed, () => `${this.#noncePrefix}-${++this.#nonceSeq}`, (n) =>
-      encodeResponse({ version_info: version, resources: packed, type_url: type.typeUrl, nonce: n }),
-    );
-    const nonce = response.nonce;
-    const now = this.#clock.now();
-    con.sent.set(type.typeUrl, { version, nonce, at: now, resources: out });
-    wr.nonceSent = nonce;
-    wr.versionSent = version;
-    wr.lastSendTime = now;
     const size = packed.reduce((n, a) => n + a.value.length + a.type_url.length + 8, 64);
-    return new Promise<void>((resolve) => {
-      this.#budget.submit({
-        size,
-        start: (done) => {
-          const finish = (): void => {
-            done();
-            resolve();
-          };
-          if (con.closed) return finish();
-          try {
-            con.call.write(response.bytes(), finish);
-          } catch {
-            finish();
-          }
-        },
-      });
-    });
+    return { out, packed, size, changed };
   }
 
   #fail(con: Connection, code: grpc.status, details: string): void {
@@ -367,17 +398,38 @@ export class AdsServer {
   }
 }
 
+/** Selections by resource list, then by name list: proxies of a class share both (name-lists.ts). */
+const SELECTIONS = new WeakMap<readonly EnvoyJson[], WeakMap<readonly string[], readonly EnvoyJson[]>>();
+
 /** A type's resources for one subscription (names are kept in the order the proxy asked). */
 function select(type: ResourceType, all: readonly EnvoyJson[], names: readonly string[]): readonly EnvoyJson[] {
   if (type.wildcard) return all;
+  let byNames = SELECTIONS.get(all);
+  if (byNames === undefined) SELECTIONS.set(all, (byNames = new WeakMap()));
+  let out = byNames.get(names);
+  if (out !== undefined) return out;
   const byName = byNameOf(all);
-  const out: EnvoyJson[] = [];
+  const selected: EnvoyJson[] = [];
   for (const name of names) {
     const r = byName.get(name) ?? placeholderFor(type, name);
-    if (r !== undefined) out.push(r);
+    if (r !== undefined) selected.push(r);
   }
+  byNames.set(names, (out = selected));
   return out;
 }
+
+/** What a send of one type carries: see AdsServer.#diff. */
+interface Diff {
+  /** What the proxy has once this is sent, in order: its next `lastSent`. */
+  readonly out: readonly SentResource[];
+  /** What goes into the response. */
+  readonly packed: readonly AnyMessage[];
+  readonly size: number;
+  readonly changed: boolean;
+}
+
+/** The `lastSent` key of a first send. */
+const NOTHING_SENT: readonly SentResource[] = [];
 
 /** Each generated object's record of being sent, one for every proxy it goes to. */
 const SENT_RECORDS = new WeakMap<EnvoyJson, SentResource>();
@@ -405,6 +457,16 @@ function byNameOf(all: readonly EnvoyJson[]): ReadonlyMap<string, EnvoyJson> {
 function watchesAnyHost(con: Connection, hostnames: readonly string[]): boolean {
   const eds = con.watched.get(ENDPOINT_TYPE_URL);
   if (eds === undefined) return false;
-  const suffixes = hostnames.map((h) => `|${h}`);
-  return eds.names.some((n) => hostnames.includes(n) || (n.startsWith('outbound|') && suffixes.some((s) => n.endsWith(s) && n.split('|').length === 4)));
+  let byHosts = WATCHES_ANY.get(eds.names);
+  if (byHosts === undefined) WATCHES_ANY.set(eds.names, (byHosts = new WeakMap()));
+  let watches = byHosts.get(hostnames);
+  if (watches === undefined) {
+    const suffixes = hostnames.map((h) => `|${h}`);
+    watches = eds.names.some((n) => hostnames.includes(n) || (n.startsWith('outbound|') && suffixes.some((s) => n.endsWith(s) && n.split('|').length === 4)));
+    byHosts.set(hostnames, watches);
+  }
+  return watches;
 }
+
+/** watchesAnyHost's answers by name list, then by the change's hostnames (one array per push). */
+const WATCHES_ANY = new WeakMap<readonly string[], WeakMap<readonly string[], boolean>>();

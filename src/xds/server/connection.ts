@@ -8,6 +8,7 @@ import type { Proxy } from '../../model/proxy.js';
 import type { PushContext } from '../../model/push-context.js';
 import type { EnvoyJson, ProxyResources } from '../../translate/generated.js';
 import type { AnyMessage } from '../proto/proto-json.js';
+import type { NameList } from './name-lists.js';
 import type { WatchedResource } from './watched-resource.js';
 
 /**
@@ -38,6 +39,8 @@ export class Connection {
   displayId = '';
   readonly watched = new Map<string, WatchedResource>();
   readonly sent = new Map<string, SentType>();
+  /** The name list of the last request per type URL (name-lists.ts). */
+  readonly nameLists = new Map<string, NameList>();
   /** Resources generated for `proxy` from `generatedFrom`; regenerated when the push changes. */
   generated: ProxyResources | undefined;
   generatedFrom: PushContext | undefined;

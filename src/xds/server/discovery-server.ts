@@ -23,6 +23,7 @@ import type { Connection } from './connection.js';
 import { Debouncer } from './debounce.js';
 import { startDebugServer } from './debug-server.js';
 import type { DebugServer, DebugSource } from './debug-server.js';
+import { LoopTurns } from './loop-turns.js';
 import { PILOT_PUSH_THROTTLE, PushQueue } from './push-queue.js';
 
 export type { PushChange } from './ads-server.js';
@@ -69,7 +70,11 @@ export class DiscoveryServer implements DebugSource {
     const clock = options.clock ?? systemClock;
     this.istiodId = options.istiodId ?? `tsmesh-${hostname()}`;
     this.ads = new AdsServer({ generator: options.generator, ...(options.endpointGenerator !== undefined && { endpointGenerator: options.endpointGenerator }), clock, ...(options.log ? { log: options.log } : {}) });
-    this.#queue = new PushQueue(options.pushThrottle ?? PILOT_PUSH_THROTTLE, mergeChanges, (con, change) => this.ads.pushConnection(con, change));
+    const turns = new LoopTurns();
+    this.#queue = new PushQueue(options.pushThrottle ?? PILOT_PUSH_THROTTLE, mergeChanges, async (con, change) => {
+      await turns.next();
+      await this.ads.pushConnection(con, change);
+    });
     this.#debouncer = new Debouncer<Pending>(
       { clock, ...(options.debounceAfterMs !== undefined ? { debounceAfterMs: options.debounceAfterMs } : {}), ...(options.debounceMaxMs !== undefined ? { debounceMaxMs: options.debounceMaxMs } : {}) },
       (a, b) => ({ push: b.push, change: mergeChanges(a.change, b.change) }),

@@ -14,6 +14,8 @@ interface Entry {
 
 export class SharedResponses {
   readonly #ids = new WeakMap<AnyMessage, number>();
+  /** A resource list's ids, by list: proxies of a class send the same list object. */
+  readonly #listIds = new WeakMap<readonly AnyMessage[], string>();
   #nextId = 0;
   #entries = new Map<string, Entry>();
   #bytesKept = 0;
@@ -28,7 +30,9 @@ export class SharedResponses {
    * response is new, `encode` its bytes when they are not kept.
    */
   response(version: string, typeUrl: string, resources: readonly AnyMessage[], makeNonce: () => string, encode: (nonce: string) => Buffer): { nonce: string; bytes: () => Buffer } {
-    const key = `${version}\n${typeUrl}\n${resources.map((r) => this.#idOf(r)).join(',')}`;
+    let ids = this.#listIds.get(resources);
+    if (ids === undefined) this.#listIds.set(resources, (ids = resources.map((r) => this.#idOf(r)).join(',')));
+    const key = `${version}\n${typeUrl}\n${ids}`;
     let entry = this.#entries.get(key);
     if (entry === undefined) {
       entry = { nonce: makeNonce(), bytes: undefined };

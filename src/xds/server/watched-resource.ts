@@ -16,8 +16,12 @@ import type { DiscoveryRequestJson } from '../ads-protocol.js';
 
 export interface WatchedResource {
   readonly typeUrl: string;
-  /** Names asked for; empty means wildcard for LDS/CDS and "none" for the named types. */
-  names: string[];
+  /**
+   * Names asked for; empty means wildcard for LDS/CDS and "none" for the named types. Never
+   * mutated: the list a request came with is kept as is (the server shares equal lists between
+   * streams, and caches key on a list's identity).
+   */
+  names: readonly string[];
   /** Nonce and version_info of the last response sent ('' before the first). */
   nonceSent: string;
   versionSent: string;
@@ -41,7 +45,7 @@ export interface RequestDecision {
 
 export function newWatchedResource(typeUrl: string, names: readonly string[]): WatchedResource {
   return {
-    typeUrl, names: [...names], nonceSent: '', versionSent: '', nonceAcked: '', versionAcked: '', nonceNacked: '', lastError: '', lastSendTime: 0, lastAckTime: 0,
+    typeUrl, names, nonceSent: '', versionSent: '', nonceAcked: '', versionAcked: '', nonceNacked: '', lastError: '', lastSendTime: 0, lastAckTime: 0,
   };
 }
 
@@ -71,7 +75,7 @@ export function applyRequest(watched: WatchedResource | undefined, req: Discover
       wr.lastError = req.error_detail?.message ?? '';
       break;
     case 'initial':
-      wr.names = [...names];
+      wr.names = names;
       break;
     case 'ack':
     case 'ack-resubscribe':
@@ -81,7 +85,7 @@ export function applyRequest(watched: WatchedResource | undefined, req: Discover
       wr.lastError = '';
       wr.nonceNacked = '';
       // A plain ACK names what is watched already: the list keeps its identity (caches key on it).
-      if (decision.kind === 'ack-resubscribe') wr.names = [...names];
+      if (decision.kind === 'ack-resubscribe') wr.names = names;
       break;
     case 'stale':
       break;
@@ -91,6 +95,7 @@ export function applyRequest(watched: WatchedResource | undefined, req: Discover
 
 /** Order-insensitive name comparison: Envoy may list the same subscription in any order. */
 export function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   // Usually the very same order: compare in place before building a set.
   if (a.every((n, i) => n === b[i])) return true;

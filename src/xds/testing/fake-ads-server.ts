@@ -140,7 +140,7 @@ export class FakeAdsServer {
       typeUrl: req.type_url ?? '',
       versionInfo: req.version_info ?? '',
       nonce: req.response_nonce ?? '',
-      resourceNames: req.resource_names ?? [],
+      resourceNames: [...(req.resource_names ?? [])],
     };
     if (req.error_detail) r.errorDetail = { code: req.error_detail.code ?? 0, message: req.error_detail.message ?? '' };
     if (req.node) r.node = req.node;
