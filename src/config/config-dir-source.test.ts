@@ -262,3 +262,32 @@ test('a file rewritten with the same size and given back its old modification ti
     await source.sync();
     assert.deepEqual(hostsOf(store.get(key('reviews'))), ['bbbbb']);
   }));
+
+test('a scan of the files an event named looks at those alone: edits, a removal, a duplicate taking over; the full rescan catches the rest', () =>
+  withSource(async ({ dir, store, source, write }) => {
+    await write('a.yaml', vs('dup', 'from-a'));
+    await write('b.yaml', `${vs('dup', 'from-b')}---\n${vs('b')}`);
+    await write('c.yaml', vs('c'));
+    await source.sync();
+    assert.deepEqual(hostsOf(store.get(key('dup'))), ['from-a']);
+
+    await write('c.yaml', vs('c', 'c-edited'));
+    await write('b.yaml', `${vs('dup', 'from-b')}---\n${vs('b', 'b-edited')}`);
+    assert.deepEqual(codes(await source.sync(new Set(['b.yaml']))), ['TSM0101 dup'], 'the duplicate is still reported');
+    assert.deepEqual(hostsOf(store.get(key('b'))), ['b-edited']);
+    assert.deepEqual(hostsOf(store.get(key('c'))), ['c'], 'c.yaml was not named: not read');
+
+    // The winner's file goes away: the other definition takes over; the duplicate warning goes.
+    await unlink(join(dir, 'a.yaml'));
+    assert.deepEqual(await source.sync(new Set(['a.yaml'])), []);
+    assert.deepEqual(hostsOf(store.get(key('dup'))), ['from-b']);
+
+    // Names that are no config file (a dotfile, a directory) change nothing.
+    await write('.b.yaml.swp', 'junk');
+    await mkdir(join(dir, 'sub.yaml'));
+    assert.deepEqual(await source.sync(new Set(['.b.yaml.swp', 'sub.yaml'])), []);
+    assert.deepEqual(store.list().map((r) => r.metadata.name).sort(), ['b', 'c', 'dup']);
+
+    await source.sync();
+    assert.deepEqual(hostsOf(store.get(key('c'))), ['c-edited'], 'the full rescan reads what no event named');
+  }));

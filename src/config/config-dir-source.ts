@@ -69,14 +69,23 @@ const CONFIG_FILE = /\.(ya?ml|json)$/;
  * Two definitions of one resource: the first file by name (then the first document in it) wins,
  * deterministically, and every other definition is reported (TSM0101) and ignored.
  *
- * Changes are picked up by DirWatcher (fs.watch, debounced, plus a periodic rescan). Each scan
- * re-reads every file but re-ingests only those whose text changed.
+ * Changes are picked up by DirWatcher (fs.watch, debounced, plus a periodic rescan). A file is
+ * read again only when its stat changed and re-ingested only when its text did, and only the
+ * resources of changed files are reconciled with the store: an edit to one file among thousands
+ * costs that file. The periodic rescan stats every file and restores resources changed in the
+ * store behind this source's back.
  */
 export class ConfigDirSource {
   readonly #options: ConfigDirSourceOptions;
   readonly #registry: KindRegistry;
   readonly #watcher: DirWatcher;
-  #files = new Map<string, FileEntry>();
+  readonly #files = new Map<string, FileEntry>();
+  /** Which files define each resource (by keyString of its key). */
+  readonly #contributors = new Map<string, Set<string>>();
+  /** Per resource: its definitions that lost to the first file's (TSM0101), and a failed store. */
+  readonly #duplicates = new Map<string, readonly Problem[]>();
+  readonly #storeProblems = new Map<string, Problem>();
+  #directoryProblem: Problem | undefined;
   /** What this source applied, with the object it applied and the resourceVersion the store gave it. */
   #managed = new Map<string, { readonly key: ConfigKey; readonly applied: Resource; readonly version: string | undefined }>();
   #problems: readonly Problem[] = [];
@@ -86,7 +95,7 @@ export class ConfigDirSource {
     this.#options = options;
     this.#registry = options.registry ?? MESH_KINDS;
     const onError = options.onError ?? ((err: unknown) => process.emitWarning(`config dir ${options.dir}: ${String(err)}`));
-    const watcherOptions = { dir: options.dir, onChange: async () => void (await this.sync()), onError };
+    const watcherOptions = { dir: options.dir, onChange: async (names?: ReadonlySet<string>) => void (await this.sync(names)), onError };
     this.#watcher = new DirWatcher({
       ...watcherOptions,
       debounceMs: options.debounceMs ?? FILE_EVENT_DEBOUNCE_MS,
@@ -111,63 +120,111 @@ export class ConfigDirSource {
     return this.#problems;
   }
 
-  /** Scans the directory once and brings the store in line; scans never overlap. */
-  sync(): Promise<readonly Problem[]> {
-    const run = this.#tail.then(() => this.#scan());
+  /**
+   * Brings the store in line with the directory; scans never overlap. `names`: only these files
+   * changed (what fs.watch reported); without it every file is looked at, and resources changed
+   * or deleted in the store behind this source's back are restored.
+   */
+  sync(names?: ReadonlySet<string>): Promise<readonly Problem[]> {
+    const run = this.#tail.then(() => this.#scan(names));
     this.#tail = run.catch(() => undefined);
     return run;
   }
 
-  async #scan(): Promise<readonly Problem[]> {
+  async #scan(names: ReadonlySet<string> | undefined): Promise<readonly Problem[]> {
     const { dir } = this.#options;
-    let names: string[];
-    try {
-      const entries = await readdir(dir, { withFileTypes: true });
-      names = entries.filter((e) => e.isFile() && !e.name.startsWith('.') && CONFIG_FILE.test(e.name)).map((e) => e.name).sort();
-    } catch (err) {
-      // The directory is gone or unreadable (an unmounted volume): keep everything, say why.
-      this.#publish([problem(ConfigMessages.UnreadableConfigFile, [(err as Error).message], { file: dir })]);
-      return this.#problems;
-    }
-    const next = new Map<string, FileEntry>();
-    for (const name of names) next.set(name, await this.#loadFile(name, this.#files.get(name)));
-    this.#files = next;
-
-    const problems: Problem[] = [];
-    const desired = new Map<string, Contribution & { readonly file: string }>();
-    for (const [name, entry] of next) {
-      problems.push(...entry.problems);
-      for (const [id, c] of entry.contributions) {
-        const winner = desired.get(id);
-        if (winner === undefined) desired.set(id, { ...c, file: name });
-        else problems.push(problem(ConfigMessages.DuplicateResource, [describeKey(c.key), `${join(dir, winner.file)}:${winner.line}`], this.#site(c, name)));
-      }
-    }
-
-    for (const [id, c] of desired) {
-      // The periodic rescan must stay cheap: skip what was applied from this very object and is still untouched in the store.
-      const last = this.#managed.get(id);
-      if (last?.applied === c.resource && last.version !== undefined && this.#options.store.get(c.key)?.metadata.resourceVersion === last.version) continue;
+    let candidates: string[];
+    let listed: ReadonlySet<string> | undefined;
+    if (names === undefined) {
       try {
-        let { resource } = await this.#options.store.apply(c.resource);
-        // Files describe backends that do not run here (a Pod's podIP, an EndpointSlice's
-        // conditions): the status they carry is data the registry needs, so it is stored too.
-        if (c.resource.status !== undefined && JSON.stringify(resource.status) !== JSON.stringify(c.resource.status)) {
-          const result = await this.#options.store.updateStatus(c.key, c.resource.status);
-          if (result.resource !== undefined) resource = result.resource;
-        }
-        this.#managed.set(id, { key: c.key, applied: c.resource, version: resource.metadata.resourceVersion });
+        const entries = await readdir(dir, { withFileTypes: true });
+        listed = new Set(entries.filter((e) => e.isFile() && isConfigFileName(e.name)).map((e) => e.name));
       } catch (err) {
-        problems.push(problem(ConfigMessages.ConfigNotStored, [describeKey(c.key), (err as Error).message], this.#site(c, c.file)));
+        // The directory is gone or unreadable (an unmounted volume): keep everything, say why.
+        this.#directoryProblem = problem(ConfigMessages.UnreadableConfigFile, [(err as Error).message], { file: dir });
+        this.#publish();
+        return this.#problems;
       }
+      this.#directoryProblem = undefined;
+      candidates = [...new Set([...listed, ...this.#files.keys()])];
+    } else {
+      candidates = [...names].filter(isConfigFileName);
     }
-    for (const [id, { key }] of [...this.#managed]) {
-      if (desired.has(id)) continue;
-      await this.#options.store.delete(key);
-      this.#managed.delete(id);
+
+    // Resources whose winning definition may have changed: those of every file that changed.
+    const affected = new Set<string>();
+    for (const name of candidates) {
+      const previous = this.#files.get(name);
+      const present = listed !== undefined ? listed.has(name) : isFile(join(dir, name));
+      const entry = present ? await this.#loadFile(name, previous) : undefined;
+      if (entry === previous) continue;
+      for (const id of previous?.contributions.keys() ?? []) {
+        affected.add(id);
+        this.#contributors.get(id)?.delete(name);
+      }
+      for (const id of entry?.contributions.keys() ?? []) {
+        affected.add(id);
+        let files = this.#contributors.get(id);
+        if (files === undefined) this.#contributors.set(id, (files = new Set()));
+        files.add(name);
+      }
+      if (entry === undefined) this.#files.delete(name);
+      else this.#files.set(name, entry);
     }
-    this.#publish(problems.sort(compareProblems));
+    if (names === undefined) {
+      // A full scan also restores what changed in the store behind this source's back.
+      for (const [id, last] of this.#managed) if (this.#options.store.get(last.key)?.metadata.resourceVersion !== last.version) affected.add(id);
+    }
+    for (const id of affected) await this.#reconcile(id);
+    this.#publish();
     return this.#problems;
+  }
+
+  /**
+   * Stores the winning definition of resource `id` (the first file by name; a file keeps one
+   * definition per resource), or deletes it when no file defines it any more. Every other
+   * definition is reported as a duplicate.
+   */
+  async #reconcile(id: string): Promise<void> {
+    const files = [...(this.#contributors.get(id) ?? [])].sort();
+    if (files.length === 0) this.#contributors.delete(id);
+    this.#duplicates.delete(id);
+    this.#storeProblems.delete(id);
+    const winnerFile = files[0];
+    if (winnerFile === undefined) {
+      const managed = this.#managed.get(id);
+      if (managed !== undefined) {
+        await this.#options.store.delete(managed.key);
+        this.#managed.delete(id);
+      }
+      return;
+    }
+    const c = this.#files.get(winnerFile)!.contributions.get(id)!;
+    if (files.length > 1) {
+      const winnerSite = `${join(this.#options.dir, winnerFile)}:${c.line}`;
+      this.#duplicates.set(
+        id,
+        files.slice(1).map((f) => {
+          const other = this.#files.get(f)!.contributions.get(id)!;
+          return problem(ConfigMessages.DuplicateResource, [describeKey(other.key), winnerSite], this.#site(other, f));
+        }),
+      );
+    }
+    // Skip what was applied from this very object and is still untouched in the store.
+    const last = this.#managed.get(id);
+    if (last?.applied === c.resource && last.version !== undefined && this.#options.store.get(c.key)?.metadata.resourceVersion === last.version) return;
+    try {
+      let { resource } = await this.#options.store.apply(c.resource);
+      // Files describe backends that do not run here (a Pod's podIP, an EndpointSlice's
+      // conditions): the status they carry is data the registry needs, so it is stored too.
+      if (c.resource.status !== undefined && JSON.stringify(resource.status) !== JSON.stringify(c.resource.status)) {
+        const result = await this.#options.store.updateStatus(c.key, c.resource.status);
+        if (result.resource !== undefined) resource = result.resource;
+      }
+      this.#managed.set(id, { key: c.key, applied: c.resource, version: resource.metadata.resourceVersion });
+    } catch (err) {
+      this.#storeProblems.set(id, problem(ConfigMessages.ConfigNotStored, [describeKey(c.key), (err as Error).message], this.#site(c, winnerFile)));
+    }
   }
 
   async #loadFile(name: string, previous: FileEntry | undefined): Promise<FileEntry> {
@@ -240,10 +297,30 @@ export class ConfigDirSource {
     return { resource, file: join(this.#options.dir, fileName), line: c.line };
   }
 
-  #publish(problems: readonly Problem[]): void {
+  /** The current problems, sorted: the directory's, each file's, duplicates and failed stores. */
+  #publish(): void {
+    const problems: Problem[] = [];
+    if (this.#directoryProblem !== undefined) problems.push(this.#directoryProblem);
+    for (const entry of this.#files.values()) problems.push(...entry.problems);
+    for (const list of this.#duplicates.values()) problems.push(...list);
+    problems.push(...this.#storeProblems.values());
+    problems.sort(compareProblems);
     const changed = JSON.stringify(problems) !== JSON.stringify(this.#problems);
     this.#problems = problems;
     if (changed) this.#options.onProblems?.(problems);
+  }
+}
+
+function isConfigFileName(name: string): boolean {
+  return !name.startsWith('.') && CONFIG_FILE.test(name);
+}
+
+/** A regular file (not a directory, and still there). */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
   }
 }
 

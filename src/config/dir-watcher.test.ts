@@ -115,3 +115,20 @@ test('a directory that does not exist yet is polled until it can be watched', ()
     await until(() => runs >= 5);
     await w.close();
   }));
+
+test('a rescan is told the files events named; one event without a name, or the periodic rescan, means everything', () =>
+  withDir(async (dir) => {
+    const seen: (string[] | 'all')[] = [];
+    const w = new DirWatcher({ dir, debounceMs: 10, rescanIntervalMs: 0, onChange: async (names) => void seen.push(names === undefined ? 'all' : [...names].sort()) });
+    w.trigger('b.yaml');
+    w.trigger('a.yaml');
+    await until(() => seen.length === 1);
+    w.trigger('a.yaml');
+    w.trigger();
+    await until(() => seen.length === 2);
+    w.start();
+    await writeFile(join(dir, 'c.yaml'), 'x: 1\n');
+    await until(() => seen.length >= 3);
+    await w.close();
+    assert.deepEqual(seen.slice(0, 3), [['a.yaml', 'b.yaml'], 'all', ['c.yaml']]);
+  }));

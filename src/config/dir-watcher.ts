@@ -3,8 +3,12 @@ import { watch, type FSWatcher } from 'node:fs';
 
 export interface DirWatcherOptions {
   readonly dir: string;
-  /** Rescans the directory. Never runs concurrently with itself; a change during a run causes one more run. */
-  readonly onChange: () => Promise<void>;
+  /**
+   * Rescans the directory. Never runs concurrently with itself; a change during a run causes one
+   * more run. `names`: the files fs.watch named since the last run, when it named every one;
+   * undefined means look at everything (the periodic rescan, an event without a name, an error).
+   */
+  readonly onChange: (names?: ReadonlySet<string>) => Promise<void>;
   /** Quiet period after the last fs.watch event before rescanning: an editor's save is several events. Default 100 ms, as Istio debounces config. */
   readonly debounceMs?: number;
   /** Rescan this often whatever fs.watch says; 0 disables. Default 5 s. */
@@ -16,9 +20,10 @@ export interface DirWatcherOptions {
 /**
  * fs.watch is a hint, not a record: on Linux it misses changes on network and some container
  * filesystems, on macOS it coalesces events, editors replace files by rename (the watched inode
- * goes away), and a directory that is deleted and recreated is no longer watched. So every event
- * just schedules a full rescan after a debounce, the periodic rescan catches whatever was missed,
- * and a watcher that failed is re-established on the next periodic rescan.
+ * goes away), and a directory that is deleted and recreated is no longer watched. So an event
+ * schedules a rescan of the files it names after a debounce (all of them when it names none),
+ * the periodic full rescan catches whatever was missed, and a watcher that failed is
+ * re-established on the next periodic rescan.
  */
 export class DirWatcher {
   readonly #options: DirWatcherOptions;
@@ -27,6 +32,8 @@ export class DirWatcher {
   #interval: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #pending = false;
+  /** What the next run looks at: the files events named, or everything. */
+  #changed: Set<string> | 'all' = new Set();
   #closed = false;
   /** Set while the directory cannot be watched, so the failure is reported once, not at every retry. */
   #watchFailing = false;
@@ -41,14 +48,17 @@ export class DirWatcher {
     if (every > 0) {
       this.#interval = setInterval(() => {
         if (this.#fsWatcher === undefined) this.#watch();
+        this.#changed = 'all';
         this.#run();
       }, every);
     }
   }
 
-  /** Schedules a rescan after the debounce period (what an fs.watch event does). */
-  trigger(): void {
+  /** Schedules a rescan after the debounce period (what an fs.watch event does): of `name`, or of everything. */
+  trigger(name?: string): void {
     if (this.#closed) return;
+    if (name === undefined) this.#changed = 'all';
+    else if (this.#changed !== 'all') this.#changed.add(name);
     clearTimeout(this.#debounce);
     this.#debounce = setTimeout(() => {
       this.#debounce = undefined;
@@ -69,13 +79,13 @@ export class DirWatcher {
   #watch(): void {
     if (this.#closed) return;
     try {
-      const w = watch(this.#options.dir, { persistent: true }, () => this.trigger());
+      const w = watch(this.#options.dir, { persistent: true }, (_event, name) => this.trigger(typeof name === 'string' ? name : undefined));
       w.on('error', (err) => {
         // The directory went away or the watch limit was hit: fall back to rescans until it can be watched again.
         w.close();
         if (this.#fsWatcher === w) this.#fsWatcher = undefined;
         this.#options.onError?.(err);
-        this.trigger();
+        this.trigger(undefined);
       });
       this.#fsWatcher = w;
       this.#watchFailing = false;
@@ -94,8 +104,10 @@ export class DirWatcher {
     this.#running = (async () => {
       do {
         this.#pending = false;
+        const changed = this.#changed;
+        this.#changed = new Set();
         try {
-          await this.#options.onChange();
+          await this.#options.onChange(changed === 'all' ? undefined : changed);
         } catch (err) {
           this.#options.onError?.(err);
         }
