@@ -7,17 +7,17 @@
  * Outbound clusters, route configurations and endpoints are built once per proxy class and
  * snapshot and shared (class-share.ts); listeners and inbound clusters are the proxy's own.
  */
-import type { EndpointGenerator, EnvoyJson, ProxyGenerator, ProxyResources } from './generated.js';
+import type { EndpointGenerator, ProxyGenerator, ProxyResources } from './generated.js';
 import { sortByName } from './generated.js';
 import { classShare } from './class-share.js';
 import { buildClusters, edsClusterNames, uniqueByName } from './cluster/build-clusters.js';
 import { buildOutboundClusters } from './cluster/outbound-clusters.js';
 import { buildEndpoints } from './endpoint/build-endpoints.js';
+import { carryOverEndpoints } from './endpoint/carry-over.js';
 import { buildListeners, referencedRouteNames } from './listener/build-listeners.js';
 import { buildRoutes } from './route/build-routes.js';
 import { buildSecrets, referencedSecretNames } from './secret/build-secrets.js';
 import { generateProxylessGrpcResources, isProxylessGrpc } from './listener/grpc-proxyless.js';
-import { parseSubsetKey } from './names.js';
 import { applyEnvoyFilters } from './envoyfilter/apply-envoy-filters.js';
 
 export const generateProxyResources: ProxyGenerator = (proxy, push): ProxyResources => {
@@ -51,11 +51,7 @@ export const generateProxyEndpoints: EndpointGenerator = (proxy, push, previous,
   if (isProxylessGrpc(proxy)) return undefined;
   if (changedHosts === undefined) return buildEndpoints(proxy, push, edsClusterNames(previous.clusters));
   const changed = new Set(changedHosts);
-  return classShare(proxy, push).carriedEndpoints(previous.endpoints, () => {
-    const had = new Map(previous.endpoints.map((e) => [String(e.cluster_name), e]));
-    const reuse = (name: string): EnvoyJson | undefined => (changed.has(parseSubsetKey(name)?.hostname ?? name) ? undefined : had.get(name));
-    return buildEndpoints(proxy, push, edsClusterNames(previous.clusters), reuse);
-  });
+  return classShare(proxy, push).carriedEndpoints(previous.endpoints, () => carryOverEndpoints(previous.endpoints, changed, (names) => buildEndpoints(proxy, push, names)));
 };
 
 function sameNames(a: readonly string[], b: readonly string[]): boolean {
