@@ -16,7 +16,20 @@ export interface PushContextInput {
   readonly mesh?: MeshConfig;
   /** Reported as the xDS version_info of what is built from this snapshot. */
   readonly version?: string;
+  /**
+   * A previous snapshot whose configuration differs from `configs` in EndpointSlices and Endpoints
+   * at most (the caller vouches for that: an endpoint-only store change), with the same mesh: its
+   * indexes of every other kind are reused, the endpoint kinds are picked out of `configs` anew,
+   * and, when `services` is the very list it was given, its service indexes too. The result is the
+   * same as without it; when reuse cannot guarantee that (another mesh, an endpoint kind appearing
+   * that the previous snapshot had none of, which changes the order of `others`), everything is
+   * indexed from `configs` as usual.
+   */
+  readonly reuseConfigOf?: PushContext;
 }
+
+/** The kinds `reuseConfigOf` indexes anew: everything else must be unchanged. */
+const ENDPOINT_KINDS: readonly string[] = ['EndpointSlice', 'Endpoints'];
 
 /** The name a VirtualService's `gateways` uses for sidecars. */
 export const MESH_GATEWAY = 'mesh';
@@ -46,17 +59,27 @@ export class PushContext {
   /** Every endpoint of every service, in registry order. */
   readonly endpoints: readonly Endpoint[];
 
-  readonly #serviceByHost = new Map<string, Service>();
+  readonly #serviceByHost: Map<string, Service>;
   readonly #endpoints = new Map<string, Endpoint[]>();
+  /** The `services` input as given, so a successor given the same list can reuse the service indexes. */
+  readonly #servicesInput: readonly Service[];
 
   constructor(input: PushContextInput) {
     this.version = input.version ?? '1';
     this.mesh = input.mesh ?? DEFAULT_MESH_CONFIG;
-    this.services = [...input.services].sort((a, b) => cmp(a.hostname, b.hostname) || cmp(a.namespace, b.namespace));
-    // Two services with one hostname: a Kubernetes Service beats a ServiceEntry (no "domain
-    // squatting" on a Service's name), then the oldest wins, as in Istio's initServiceRegistry.
-    const byPrecedence = [...this.services].sort((a, b) => kubeFirst(a, b) || compareByCreation(a, b));
-    for (const s of byPrecedence) if (!this.#serviceByHost.has(s.hostname)) this.#serviceByHost.set(s.hostname, s);
+    this.#servicesInput = input.services;
+    const reuse = input.reuseConfigOf !== undefined && input.reuseConfigOf.mesh === this.mesh ? input.reuseConfigOf : undefined;
+    if (reuse !== undefined && reuse.#servicesInput === input.services) {
+      this.services = reuse.services;
+      this.#serviceByHost = reuse.#serviceByHost;
+    } else {
+      this.services = [...input.services].sort((a, b) => cmp(a.hostname, b.hostname) || cmp(a.namespace, b.namespace));
+      this.#serviceByHost = new Map();
+      // Two services with one hostname: a Kubernetes Service beats a ServiceEntry (no "domain
+      // squatting" on a Service's name), then the oldest wins, as in Istio's initServiceRegistry.
+      const byPrecedence = [...this.services].sort((a, b) => kubeFirst(a, b) || compareByCreation(a, b));
+      for (const s of byPrecedence) if (!this.#serviceByHost.has(s.hostname)) this.#serviceByHost.set(s.hostname, s);
+    }
     this.endpoints = input.endpoints;
     for (const e of input.endpoints) {
       const key = endpointKey(e.hostname, e.servicePort);
@@ -65,16 +88,29 @@ export class PushContext {
       list.push(e);
     }
 
+    const others = reuse !== undefined ? othersWithEndpointKinds(reuse.others, input.configs) : undefined;
+    if (reuse !== undefined && others !== undefined) {
+      this.virtualServices = reuse.virtualServices;
+      this.destinationRules = reuse.destinationRules;
+      this.gateways = reuse.gateways;
+      this.sidecars = reuse.sidecars;
+      this.serviceEntries = reuse.serviceEntries;
+      this.kubeGateways = reuse.kubeGateways;
+      this.httpRoutes = reuse.httpRoutes;
+      this.grpcRoutes = reuse.grpcRoutes;
+      this.referenceGrants = reuse.referenceGrants;
+      this.others = others;
+      // Lookups that read only DestinationRules, services and the mesh, all unchanged.
+      if (this.#serviceByHost === reuse.#serviceByHost) this.#drFor = reuse.#drFor;
+      this.#drsByNamespace = reuse.#destinationRulesByNamespace();
+      return;
+    }
+
     const byKind = new Map<string, Resource[]>();
     const istio: Record<string, Resource[]> = {};
     const kube: Record<string, Resource[]> = {};
     // Oldest first, then namespace/name: Istio's order for merging and conflict resolution.
-    const ordered = [...input.configs].sort(
-      (a, b) =>
-        cmp(a.metadata.creationTimestamp ?? '', b.metadata.creationTimestamp ?? '') ||
-        cmp(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
-        cmp(a.metadata.name ?? '', b.metadata.name ?? ''),
-    );
+    const ordered = [...input.configs].sort(compareByAge);
     for (const r of ordered) {
       const group = groupOf(r);
       const bucket = group === 'networking.istio.io' ? istio : group === 'gateway.networking.k8s.io' ? kube : null;
@@ -156,7 +192,7 @@ export class PushContext {
     return dr;
   }
 
-  readonly #drFor = new Map<string, DestinationRule | undefined>();
+  #drFor = new Map<string, DestinationRule | undefined>();
 
   #findDestinationRule(proxyNamespace: string, hostname: string): DestinationRule | undefined {
     const service = this.serviceForHostname(hostname);
@@ -181,8 +217,13 @@ export class PushContext {
 
   #drsByNamespace: Map<string, DestinationRule[]> | undefined;
 
-  /** The DestinationRules of one namespace, oldest first (indexed on first use). */
+  /** The DestinationRules of one namespace, oldest first. */
   #destinationRulesIn(namespace: string): readonly DestinationRule[] {
+    return this.#destinationRulesByNamespace().get(namespace) ?? [];
+  }
+
+  /** The DestinationRules by namespace (indexed on first use). */
+  #destinationRulesByNamespace(): Map<string, DestinationRule[]> {
     if (this.#drsByNamespace === undefined) {
       this.#drsByNamespace = new Map();
       for (const dr of this.destinationRules) {
@@ -192,7 +233,7 @@ export class PushContext {
         list.push(dr);
       }
     }
-    return this.#drsByNamespace.get(namespace) ?? [];
+    return this.#drsByNamespace;
   }
 
   /** Istio Gateways whose selector matches a router proxy's labels (any namespace, as PILOT_SCOPE_GATEWAY_TO_NAMESPACE=false). */
@@ -246,6 +287,39 @@ export function qualifyGatewayName(ref: string, namespace: string): string {
     return `${ns}/${ref.slice(0, dot)}`;
   }
   return `${namespace}/${ref}`;
+}
+
+/** Oldest first, then namespace/name: Istio's order for merging and conflict resolution. */
+function compareByAge(a: Resource, b: Resource): number {
+  return (
+    cmp(a.metadata.creationTimestamp ?? '', b.metadata.creationTimestamp ?? '') ||
+    cmp(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
+    cmp(a.metadata.name ?? '', b.metadata.name ?? '')
+  );
+}
+
+/**
+ * `previous` with the endpoint kinds picked out of `configs` again, as the full index would have
+ * them: in age order, at the same place in the map (a kind that now has none is left out).
+ * Undefined when an endpoint kind appears that `previous` had none of: its place among the keys
+ * would depend on the ages of every other kind's resources.
+ */
+function othersWithEndpointKinds(previous: ReadonlyMap<string, readonly Resource[]>, configs: readonly Resource[]): Map<string, Resource[]> | undefined {
+  const picked = new Map<string, Resource[]>(ENDPOINT_KINDS.map((k) => [k, []]));
+  for (const r of configs) {
+    const list = picked.get(r.kind);
+    if (list === undefined) continue;
+    const group = groupOf(r);
+    if (group !== 'networking.istio.io' && group !== 'gateway.networking.k8s.io') list.push(r);
+  }
+  for (const [kind, list] of picked) if (list.length > 0 && !previous.has(kind)) return undefined;
+  const out = new Map<string, Resource[]>();
+  for (const [kind, list] of previous) {
+    const now = picked.get(kind);
+    if (now === undefined) out.set(kind, list as Resource[]);
+    else if (now.length > 0) out.set(kind, now.sort(compareByAge));
+  }
+  return out;
 }
 
 function endpointKey(hostname: string, port: number): string {

@@ -3,14 +3,22 @@ import type { ConfigStore, WatchEvent } from '../../config/config-store.js';
 import { DEFAULT_MESH_CONFIG, type MeshConfig } from '../../model/mesh-config.js';
 import { PushContext } from '../../model/push-context.js';
 import type { Endpoint } from '../../model/service.js';
-import { buildRegistry } from '../../registry/build-registry.js';
-import { convertGatewayApi } from '../../translate/gateway-api/convert-gateway-api.js';
+import { buildRegistry, type Registry } from '../../registry/build-registry.js';
+import { updateServiceEndpoints } from '../../registry/endpoint-update.js';
+import { convertGatewayApi, type GatewayApiOutput } from '../../translate/gateway-api/convert-gateway-api.js';
 import { statusKey } from '../../translate/gateway-api/istio-names.js';
 import type { PushChange } from './ads-server.js';
 import { AnalysisStatusWriter, type AnalysisPass } from './analysis-status.js';
 
 /** Kinds whose changes only move endpoints: such a change is pushed as EDS alone. */
 const ENDPOINT_KINDS: ReadonlySet<string> = new Set(['EndpointSlice', 'Endpoints']);
+
+/** What the next endpoint-only change can start from: the last snapshot and what it was built from. */
+interface Snapshot {
+  readonly registry: Registry;
+  readonly gatewayApi: Pick<GatewayApiOutput, 'gateways' | 'virtualServices'>;
+  readonly push: PushContext;
+}
 
 export interface MeshPipelineOptions {
   readonly store: ConfigStore;
@@ -37,12 +45,21 @@ export interface MeshPipelineOptions {
  * configuration into a new PushContext, and hand it on with what kind of change it was
  * (endpoints only, or full). Gateway API status goes back into the store, so `get -o yaml`
  * shows Accepted/ResolvedRefs/Programmed as a cluster would.
+ *
+ * An EndpointSlice or Endpoints change is applied to the last snapshot instead (the push of an
+ * endpoint change is on the clock): only the endpoints of the Services it touches are recomputed
+ * (updateServiceEndpoints), the Gateway API output and the configuration indexes are reused, and
+ * the result is the same as a full rebuild's. When that cannot be done exactly, it is a full rebuild.
  */
 export class MeshPipeline {
   readonly #opts: MeshPipelineOptions;
   readonly #mesh: MeshConfig;
   #version = 0;
+  /** Hostname → its endpoints as JSON, in the last snapshot: what #classify compares. */
   #lastEndpoints = new Map<string, string>();
+  /** Unset while a rebuild runs and after one failed: the next change is then built in full. */
+  #last: Snapshot | undefined;
+  #incrementalCount = 0;
   #unwatch: (() => void) | null = null;
   readonly #analysis: AnalysisStatusWriter | null;
 
@@ -89,6 +106,12 @@ export class MeshPipeline {
    */
   rebuild(cause?: WatchEvent): PushContext {
     const configs = this.#opts.store.list();
+    const last = this.#last;
+    this.#last = undefined;
+    if (cause !== undefined && last !== undefined && onlyEndpointKinds(cause)) {
+      const push = this.#endpointUpdate(cause, configs, last);
+      if (push !== undefined) return push;
+    }
     const registry = buildRegistry(configs, this.#mesh);
     const gatewayApi = convertGatewayApi({
       configs,
@@ -105,11 +128,66 @@ export class MeshPipeline {
     });
     const change = this.#classify(cause, registry.endpoints);
     this.#opts.update(push, change);
+    this.#last = { registry, gatewayApi, push };
     void this.#writeStatuses(configs, gatewayApi.statuses);
     // After the push, off its path: analysis is debounced and runs on a later turn. An
     // endpoint-only change (EndpointSlices, a Pod's readiness) changes nothing the analyzers read.
     if (change.full) this.#analysis?.schedule({ resources: configs, registry });
     return push;
+  }
+
+  /** How many snapshots were built from the last one by an endpoint update (tests tell the two paths apart). */
+  get incrementalCount(): number {
+    return this.#incrementalCount;
+  }
+
+  /**
+   * The endpoint-only change `cause` applied to the last snapshot, or undefined when
+   * updateServiceEndpoints cannot do it exactly. The Gateway API conversion is reused: it reads
+   * no endpoint kind, only (besides its own kinds, Services, Secrets, Namespaces, ReferenceGrants
+   * and the registry's services) which namespaces have any resource in them, and a touched
+   * Service, which is in the slice's or Endpoints' namespace, keeps that namespace in the set. Its
+   * statuses are therefore the ones the last build wrote, and no status is written.
+   */
+  #endpointUpdate(cause: WatchEvent, configs: readonly Resource[], last: Snapshot): PushContext | undefined {
+    const update = updateServiceEndpoints({
+      previous: last.registry,
+      configs,
+      changed: cause.previous === undefined ? [cause.resource] : [cause.resource, cause.previous],
+      mesh: this.#mesh,
+    });
+    if (update === undefined) return undefined;
+    const { registry } = update;
+    const push = new PushContext({
+      configs: [...configs, ...last.gatewayApi.gateways, ...last.gatewayApi.virtualServices],
+      services: registry.services,
+      endpoints: registry.endpoints,
+      mesh: this.#mesh,
+      version: String(++this.#version),
+      reuseConfigOf: last.push,
+    });
+    const change: PushChange = { full: false, endpointsOnlyFor: this.#classifyHosts(update.hostnames, registry.endpoints) };
+    this.#incrementalCount++;
+    this.#opts.update(push, change);
+    this.#last = { registry, gatewayApi: last.gatewayApi, push };
+    return push;
+  }
+
+  /**
+   * #classify for an endpoint update: only `hostnames` can have other endpoints, so only theirs are
+   * compared (and remembered). The hostnames whose endpoints moved, sorted.
+   */
+  #classifyHosts(hostnames: readonly string[], endpoints: readonly Endpoint[]): string[] {
+    const changed: string[] = [];
+    for (const host of hostnames) {
+      const [from, to] = hostnameRange(endpoints, host);
+      const print = from === to ? undefined : JSON.stringify(endpoints.slice(from, to));
+      if (print === this.#lastEndpoints.get(host)) continue;
+      changed.push(host);
+      if (print === undefined) this.#lastEndpoints.delete(host);
+      else this.#lastEndpoints.set(host, print);
+    }
+    return changed.sort();
   }
 
   /**
@@ -154,6 +232,20 @@ export class MeshPipeline {
       this.#opts.onError?.(err);
     }
   }
+}
+
+/** The half-open range of the registry's endpoints (sorted by hostname first) with this hostname. */
+function hostnameRange(endpoints: readonly Endpoint[], hostname: string): [number, number] {
+  let lo = 0;
+  let hi = endpoints.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (endpoints[mid]!.hostname < hostname) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < endpoints.length && endpoints[end]!.hostname === hostname) end++;
+  return [lo, end];
 }
 
 function onlyEndpointKinds(event: WatchEvent): boolean {
