@@ -13,7 +13,12 @@ import { AnalysisStatusWriter, type AnalysisPass } from './analysis-status.js';
 /** Kinds whose changes only move endpoints: such a change is pushed as EDS alone. */
 const ENDPOINT_KINDS: ReadonlySet<string> = new Set(['EndpointSlice', 'Endpoints']);
 
-/** What the next endpoint-only change can start from: the last snapshot and what it was built from. */
+/**
+ * What the next endpoint-only change can start from: the last snapshot and what it was built from.
+ * Valid while the store holds what it was built from plus the change being handled, which the
+ * store's in-order, synchronous event delivery (WatchHub) guarantees; any event not rebuilt for
+ * drops it.
+ */
 interface Snapshot {
   readonly registry: Registry;
   readonly gatewayApi: Pick<GatewayApiOutput, 'gateways' | 'virtualServices'>;
@@ -35,6 +40,11 @@ export interface MeshPipelineOptions {
    * Istio. `debounceMs` and `onAnalyzed` as AnalysisStatusOptions.
    */
   readonly analysis?: boolean | { readonly debounceMs?: number; readonly onAnalyzed?: (pass: AnalysisPass) => void };
+  /**
+   * Apply endpoint-only changes to the last snapshot (default true). False rebuilds everything on
+   * every change: the reference the incremental path is tested against.
+   */
+  readonly incremental?: boolean;
   /** DiscoveryServer.idle: analysis waits for the pushes to be written before it runs. */
   readonly waitForPushes?: () => Promise<void>;
 }
@@ -88,7 +98,12 @@ export class MeshPipeline {
   /** Builds the first snapshot and follows the store from now on. */
   start(): PushContext {
     this.#unwatch = this.#opts.store.watch((event) => {
-      if (statusOnly(event)) return;
+      if (statusOnly(event)) {
+        // Not rebuilt for, yet the store moved on: the last snapshot no longer mirrors the store
+        // (it holds the old status), so the next change is not applied to it but built in full.
+        this.#last = undefined;
+        return;
+      }
       this.#safely(() => this.rebuild(event));
     });
     return this.rebuild();
@@ -108,7 +123,7 @@ export class MeshPipeline {
     const configs = this.#opts.store.list();
     const last = this.#last;
     this.#last = undefined;
-    if (cause !== undefined && last !== undefined && onlyEndpointKinds(cause)) {
+    if (cause !== undefined && last !== undefined && this.#opts.incremental !== false && onlyEndpointKinds(cause)) {
       const push = this.#endpointUpdate(cause, configs, last);
       if (push !== undefined) return push;
     }
