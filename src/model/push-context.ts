@@ -60,7 +60,8 @@ export class PushContext {
   readonly endpoints: readonly Endpoint[];
 
   readonly #serviceByHost: Map<string, Service>;
-  readonly #endpoints = new Map<string, Endpoint[]>();
+  /** Endpoints by hostname (no key strings built per endpoint), split by service port on first use. */
+  readonly #endpoints = new Map<string, HostEndpoints>();
   /** The `services` input as given, so a successor given the same list can reuse the service indexes. */
   readonly #servicesInput: readonly Service[];
 
@@ -82,10 +83,9 @@ export class PushContext {
     }
     this.endpoints = input.endpoints;
     for (const e of input.endpoints) {
-      const key = endpointKey(e.hostname, e.servicePort);
-      let list = this.#endpoints.get(key);
-      if (list === undefined) this.#endpoints.set(key, (list = []));
-      list.push(e);
+      let host = this.#endpoints.get(e.hostname);
+      if (host === undefined) this.#endpoints.set(e.hostname, (host = { all: [], byPort: undefined }));
+      host.all.push(e);
     }
 
     const others = reuse !== undefined ? othersWithEndpointKinds(reuse.others, input.configs) : undefined;
@@ -157,11 +157,25 @@ export class PushContext {
    * namespaces all have endpoints, those of the service serviceForHostname picks are returned.
    */
   endpointsOf(hostname: string, servicePort: number, namespace?: string): readonly Endpoint[] {
-    const all = this.#endpoints.get(endpointKey(hostname, servicePort)) ?? [];
+    const all = this.#endpointsOfPort(hostname, servicePort);
     if (namespace !== undefined) return all.filter((e) => e.namespace === namespace);
     const owner = this.#serviceByHost.get(hostname);
     if (owner === undefined || all.every((e) => e.namespace === all[0]!.namespace)) return all;
     return all.filter((e) => e.namespace === owner.namespace);
+  }
+
+  #endpointsOfPort(hostname: string, servicePort: number): readonly Endpoint[] {
+    const host = this.#endpoints.get(hostname);
+    if (host === undefined) return [];
+    if (host.byPort === undefined) {
+      host.byPort = new Map();
+      for (const e of host.all) {
+        let list = host.byPort.get(e.servicePort);
+        if (list === undefined) host.byPort.set(e.servicePort, (list = []));
+        list.push(e);
+      }
+    }
+    return host.byPort.get(servicePort) ?? [];
   }
 
   /**
@@ -317,13 +331,47 @@ function othersWithEndpointKinds(previous: ReadonlyMap<string, readonly Resource
   for (const [kind, list] of previous) {
     const now = picked.get(kind);
     if (now === undefined) out.set(kind, list as Resource[]);
-    else if (now.length > 0) out.set(kind, now.sort(compareByAge));
+    else if (now.length > 0) {
+      const ordered = mergeByAge(list, now);
+      if (ordered === undefined) return undefined;
+      out.set(kind, ordered);
+    }
   }
   return out;
 }
 
-function endpointKey(hostname: string, port: number): string {
-  return `${hostname}|${port}`;
+/**
+ * `current` in compareByAge order, from `previous` (the same kind, already in that order; mostly
+ * the same objects): the objects still there keep their order, the new ones are inserted where
+ * they sort, so thousands of unchanged slices are not sorted again. Undefined when a new one ties
+ * with another (two groups' objects of one kind and name), where the order would come from the
+ * input order a full sort keeps.
+ */
+function mergeByAge(previous: readonly Resource[], current: readonly Resource[]): Resource[] | undefined {
+  const now = new Set(current);
+  const ordered = previous.filter((r) => now.has(r));
+  if (ordered.length === current.length) return ordered;
+  const before = new Set(previous);
+  for (const r of current) {
+    if (before.has(r)) continue;
+    let lo = 0;
+    let hi = ordered.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = compareByAge(ordered[mid]!, r);
+      if (c === 0) return undefined;
+      if (c < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    ordered.splice(lo, 0, r);
+  }
+  return ordered;
+}
+
+/** One hostname's endpoints in registry order, and by service port once asked for. */
+interface HostEndpoints {
+  readonly all: Endpoint[];
+  byPort: Map<number, Endpoint[]> | undefined;
 }
 
 /** Kubernetes Services before ServiceEntries (and other sources). */

@@ -60,16 +60,29 @@ export function updateServiceEndpoints(input: EndpointUpdateInput): EndpointUpda
   // Only the touched Services with their slices and Endpoints, and every Pod (a targetRef may name
   // one in any namespace; a Service without slices selects Pods) and WorkloadEntry (selected by
   // Services), indexed as the full build indexes them.
+  // (Names are compared before keys are built: this runs over every resource in the store.)
+  const touchedNames = new Set([...touched].map((k) => k.slice(k.indexOf('/') + 1)));
   const relevant: Resource[] = [];
   for (const r of input.configs) {
-    const group = groupOf(r);
-    if (group === '') {
-      if (r.kind === 'Pod') relevant.push(r);
-      else if ((r.kind === 'Service' || r.kind === 'Endpoints') && touched.has(keyOf(r, r.metadata.name ?? ''))) relevant.push(r);
-    } else if (group === 'discovery.k8s.io' && r.kind === 'EndpointSlice') {
-      const service = r.metadata.labels?.[SERVICE_NAME_LABEL];
-      if (service !== undefined && touched.has(keyOf(r, service))) relevant.push(r);
-    } else if (group === 'networking.istio.io' && r.kind === 'WorkloadEntry') relevant.push(r);
+    switch (r.kind) {
+      case 'Pod':
+        if (groupOf(r) === '') relevant.push(r);
+        break;
+      case 'Service':
+      case 'Endpoints': {
+        const name = r.metadata.name ?? '';
+        if (touchedNames.has(name) && groupOf(r) === '' && touched.has(keyOf(r, name))) relevant.push(r);
+        break;
+      }
+      case 'EndpointSlice': {
+        const service = r.metadata.labels?.[SERVICE_NAME_LABEL];
+        if (service !== undefined && touchedNames.has(service) && groupOf(r) === 'discovery.k8s.io' && touched.has(keyOf(r, service))) relevant.push(r);
+        break;
+      }
+      case 'WorkloadEntry':
+        if (groupOf(r) === 'networking.istio.io') relevant.push(r);
+        break;
+    }
   }
   const index = indexRegistryResources(relevant);
   if (index.services.length !== touched.size) return undefined;
