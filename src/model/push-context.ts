@@ -110,7 +110,7 @@ export class PushContext {
     const istio: Record<string, Resource[]> = {};
     const kube: Record<string, Resource[]> = {};
     // Oldest first, then namespace/name: Istio's order for merging and conflict resolution.
-    const ordered = [...input.configs].sort(compareByAge);
+    const ordered = sortByAge(input.configs);
     for (const r of ordered) {
       const group = groupOf(r);
       const bucket = group === 'networking.istio.io' ? istio : group === 'gateway.networking.k8s.io' ? kube : null;
@@ -310,6 +310,13 @@ function compareByAge(a: Resource, b: Resource): number {
     cmp(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
     cmp(a.metadata.name ?? '', b.metadata.name ?? '')
   );
+}
+
+/** `configs` in compareByAge order (stable), the keys read once per resource rather than per comparison. */
+function sortByAge(configs: readonly Resource[]): Resource[] {
+  const keyed = configs.map((r) => ({ r, created: r.metadata.creationTimestamp ?? '', namespace: r.metadata.namespace ?? '', name: r.metadata.name ?? '' }));
+  keyed.sort((a, b) => cmp(a.created, b.created) || cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
+  return keyed.map((k) => k.r);
 }
 
 /**

@@ -31,10 +31,8 @@ export function buildRegistry(configs: readonly Resource[], mesh: MeshConfig): R
   const index = indexRegistryResources(configs);
   const workloadEntries = index.workloadEntries.map((we) => workloadEntryInstance(we, mesh.trustDomain)).filter((w) => w !== undefined);
   const aggregate = new AggregateDiscovery([kubeRegistry(index, mesh, workloadEntries), serviceEntryRegistry(index, mesh, workloadEntries)]);
-  return {
-    services: [...aggregate.services()].sort(compareServices),
-    endpoints: sortEndpoints(aggregate.endpoints()),
-  };
+  const merged = aggregate.merge();
+  return { services: merged.services.sort(compareServices), endpoints: sortEndpoints(merged.endpoints) };
 }
 
 /** Kubernetes Services and their endpoints, including WorkloadEntries their selectors match. */

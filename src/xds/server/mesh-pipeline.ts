@@ -9,6 +9,7 @@ import { convertGatewayApi, type GatewayApiOutput } from '../../translate/gatewa
 import { statusKey } from '../../translate/gateway-api/istio-names.js';
 import type { PushChange } from './ads-server.js';
 import { AnalysisStatusWriter, type AnalysisPass } from './analysis-status.js';
+import { sameJson } from './same-json.js';
 
 /** Kinds whose changes only move endpoints: such a change is pushed as EDS alone. */
 const ENDPOINT_KINDS: ReadonlySet<string> = new Set(['EndpointSlice', 'Endpoints']);
@@ -65,8 +66,8 @@ export class MeshPipeline {
   readonly #opts: MeshPipelineOptions;
   readonly #mesh: MeshConfig;
   #version = 0;
-  /** Hostname → its endpoints as JSON, in the last snapshot: what #classify compares. */
-  #lastEndpoints = new Map<string, string>();
+  /** Hostname → its endpoints in the last snapshot: what #classify compares (as JSON, see sameJson). */
+  #lastEndpoints = new Map<string, readonly Endpoint[]>();
   /** Unset while a rebuild runs and after one failed: the next change is then built in full. */
   #last: Snapshot | undefined;
   #incrementalCount = 0;
@@ -196,11 +197,11 @@ export class MeshPipeline {
     const changed: string[] = [];
     for (const host of hostnames) {
       const [from, to] = hostnameRange(endpoints, host);
-      const print = from === to ? undefined : JSON.stringify(endpoints.slice(from, to));
-      if (print === this.#lastEndpoints.get(host)) continue;
+      const now = from === to ? undefined : endpoints.slice(from, to);
+      if (sameEndpoints(now, this.#lastEndpoints.get(host))) continue;
       changed.push(host);
-      if (print === undefined) this.#lastEndpoints.delete(host);
-      else this.#lastEndpoints.set(host, print);
+      if (now === undefined) this.#lastEndpoints.delete(host);
+      else this.#lastEndpoints.set(host, now);
     }
     return changed.sort();
   }
@@ -216,12 +217,9 @@ export class MeshPipeline {
       if (list === undefined) byHost.set(e.hostname, (list = []));
       list.push(e);
     }
-    const endpointPrints = new Map([...byHost].map(([host, list]) => [host, JSON.stringify(list)]));
-    const changedHosts = [...new Set([...endpointPrints.keys(), ...this.#lastEndpoints.keys()])].filter(
-      (host) => endpointPrints.get(host) !== this.#lastEndpoints.get(host),
-    );
+    const changedHosts = [...new Set([...byHost.keys(), ...this.#lastEndpoints.keys()])].filter((host) => !sameEndpoints(byHost.get(host), this.#lastEndpoints.get(host)));
     const full = cause === undefined || !(onlyEndpointKinds(cause) || onlyStatusChanged(cause));
-    this.#lastEndpoints = endpointPrints;
+    this.#lastEndpoints = byHost;
     return full ? { full: true } : { full: false, endpointsOnlyFor: changedHosts.sort() };
   }
 
@@ -247,6 +245,11 @@ export class MeshPipeline {
       this.#opts.onError?.(err);
     }
   }
+}
+
+/** One hostname's endpoints before and after (undefined: none) are the same, as their JSON prints would be. */
+function sameEndpoints(a: readonly Endpoint[] | undefined, b: readonly Endpoint[] | undefined): boolean {
+  return a !== undefined && b !== undefined && sameJson(a, b);
 }
 
 /** The half-open range of the registry's endpoints (sorted by hostname first) with this hostname. */
