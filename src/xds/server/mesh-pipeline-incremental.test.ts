@@ -216,6 +216,14 @@ test('endpoint-only changes applied to the last snapshot give what a full rebuil
     full: false,
     endpointsOnlyFor: [],
   });
+  // A namespace nothing else lives in exists for the Gateway API conversion (the Gateway admits
+  // routes from every namespace its selector matches): a full rebuild.
+  await check(
+    'slice without a service-name label, alone in its namespace',
+    apply(SLICE('orphan', 'x', '10.0.9.3').replace('labels: { kubernetes.io/service-name: x }', 'labels: { team: a }').replace('namespace: default', 'namespace: fresh')),
+    false,
+    { full: false, endpointsOnlyFor: [] },
+  );
   // The first Endpoints object: its kind is new to the snapshot (PushContext indexes configs in full).
   await check('legacy Endpoints added', apply(RATINGS_ENDPOINTS('10.0.0.7', '10.0.3.2')), true, { full: false, endpointsOnlyFor: [ratings] });
   await check('legacy Endpoints modified', apply(RATINGS_ENDPOINTS('10.0.0.7', '10.0.3.3')), true, { full: false, endpointsOnlyFor: [ratings] });
@@ -240,7 +248,7 @@ test('endpoint-only changes applied to the last snapshot give what a full rebuil
     full: false,
     endpointsOnlyFor: ['squatted.default.svc.cluster.local'],
   });
-  assert.equal(step, 18);
+  assert.equal(step, 19);
   assert.deepEqual(errors, []);
   incremental.stop();
   full.stop();

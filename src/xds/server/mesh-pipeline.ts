@@ -161,17 +161,17 @@ export class MeshPipeline {
    * The endpoint-only change `cause` applied to the last snapshot, or undefined when
    * updateServiceEndpoints cannot do it exactly. The Gateway API conversion is reused: it reads
    * no endpoint kind, only (besides its own kinds, Services, Secrets, Namespaces, ReferenceGrants
-   * and the registry's services) which namespaces have any resource in them, and a touched
-   * Service, which is in the slice's or Endpoints' namespace, keeps that namespace in the set. Its
-   * statuses are therefore the ones the last build wrote, and no status is written.
+   * and the registry's services) which namespaces have any resource in them (a Gateway may admit
+   * routes from every namespace a selector matches). That set cannot change when a registry
+   * service, unchanged, lives in the changed object's namespace (the conversion counts the
+   * services' namespaces too); otherwise, say a label-less slice alone in a new namespace, the
+   * change is built in full. The statuses are therefore the ones the last build wrote, and no
+   * status is written.
    */
   #endpointUpdate(cause: WatchEvent, configs: readonly Resource[], last: Snapshot): PushContext | undefined {
-    const update = updateServiceEndpoints({
-      previous: last.registry,
-      configs,
-      changed: cause.previous === undefined ? [cause.resource] : [cause.resource, cause.previous],
-      mesh: this.#mesh,
-    });
+    const changed = cause.previous === undefined ? [cause.resource] : [cause.resource, cause.previous];
+    if (!changed.every((r) => r.metadata.namespace === undefined || last.registry.services.some((s) => s.namespace === r.metadata.namespace))) return undefined;
+    const update = updateServiceEndpoints({ previous: last.registry, configs, changed, mesh: this.#mesh });
     if (update === undefined) return undefined;
     const { registry } = update;
     const push = new PushContext({
