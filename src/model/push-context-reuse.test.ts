@@ -47,6 +47,8 @@ test('reuseConfigOf: the endpoint kinds picked anew, in the order and map positi
     ['a slice added first', [...BASE, at('EndpointSlice', 's1', '2026-01-01T00:00:01Z')]],
     ['a slice modified (new object)', BASE.map((r) => (r.metadata.name === 's2' ? { ...r, spec: { changed: true } } : r))],
     ['a slice deleted', BASE.filter((r) => r.metadata.name !== 's4')],
+    ['the oldest slice deleted (EndpointSlice now after ConfigMap in others)', BASE.filter((r) => r.metadata.name !== 's2')],
+    ['an older slice added (EndpointSlice before ConfigMap again)', [...BASE.filter((r) => r.metadata.name !== 's2'), at('EndpointSlice', 's0', '2026-01-01T00:00:00Z')]],
     ['every slice deleted', BASE.filter((r) => r.kind !== 'EndpointSlice')],
     ['the first Endpoints object (a new key in others)', [...BASE, at('Endpoints', 'a', '2026-01-01T00:00:00Z')]],
     ['a same-named slice of another group (a tie in age order)', [...BASE, at('EndpointSlice', 's2', '2026-01-01T00:00:02Z', 'example.com/v1')]],

@@ -322,8 +322,8 @@ function sortByAge(configs: readonly Resource[]): Resource[] {
 /**
  * `previous` with the endpoint kinds picked out of `configs` again, as the full index would have
  * them: in age order, at the same place in the map (a kind that now has none is left out).
- * Undefined when an endpoint kind appears that `previous` had none of: its place among the keys
- * would depend on the ages of every other kind's resources.
+ * Undefined when that place may move: an endpoint kind appears that `previous` had none of, or its
+ * oldest resource is another one (the keys are in the order of each kind's oldest resource).
  */
 function othersWithEndpointKinds(previous: ReadonlyMap<string, readonly Resource[]>, configs: readonly Resource[]): Map<string, Resource[]> | undefined {
   const picked = new Map<string, Resource[]>(ENDPOINT_KINDS.map((k) => [k, []]));
@@ -340,7 +340,9 @@ function othersWithEndpointKinds(previous: ReadonlyMap<string, readonly Resource
     if (now === undefined) out.set(kind, list as Resource[]);
     else if (now.length > 0) {
       const ordered = mergeByAge(list, now);
-      if (ordered === undefined) return undefined;
+      // A kind's place among the keys is where its oldest resource sorts among everything: kept
+      // only while that is the same object or its new version (same group, age and name).
+      if (ordered === undefined || groupOf(ordered[0]!) !== groupOf(list[0]!) || compareByAge(ordered[0]!, list[0]!) !== 0) return undefined;
       out.set(kind, ordered);
     }
   }

@@ -254,6 +254,61 @@ test('endpoint-only changes applied to the last snapshot give what a full rebuil
   full.stop();
 });
 
+test('a seeded random run of slice and Endpoints changes: every snapshot the same as a full rebuild', async () => {
+  const store = new MemoryStore({ now: () => Date.parse('2026-01-01T00:00:00Z') });
+  for (const r of await resources(BASE)) await store.apply(r);
+  const now = () => '2026-01-01T00:00:00Z';
+  const got = { incremental: [] as [PushContext, PushChange][], full: [] as [PushContext, PushChange][] };
+  const incremental = new MeshPipeline({ store, now, update: (p, c) => void got.incremental.push([p, c]) });
+  const full = new MeshPipeline({ store, now, incremental: false, update: (p, c) => void got.full.push([p, c]) });
+  incremental.start();
+  full.start();
+  await new Promise((resolve) => setImmediate(resolve));
+  let seed = 42;
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const services = ['reviews', 'details', 'ratings', 'squatted', 'ghost'];
+  const sliceNames = ['s-a', 's-b', 's-c', 'reviews-1', 'details-1'];
+  for (let step = 0; step < 120; step++) {
+    const before = got.full.length;
+    const choice = random(10);
+    if (choice < 6) {
+      const addresses = Array.from({ length: 1 + random(3) }, () => `10.0.${random(3)}.${random(12)}`);
+      const ready = random(2) === 0;
+      const withPod = random(4) === 0;
+      const endpoints = addresses.map((a, i) => `{ addresses: ["${a}"], conditions: { ready: ${ready || i > 0} }${withPod && i === 0 ? ', targetRef: { kind: Pod, name: reviews-v1-abc }' : ''} }`);
+      const ports = random(2) === 0 ? '[{ name: http, port: 9080 }]' : '[{ name: http, port: 9080 }, { name: grpc, port: 9090 }]';
+      const yaml = `
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: ${sliceNames[random(sliceNames.length)]}, namespace: default, labels: { kubernetes.io/service-name: ${services[random(services.length)]} } }
+addressType: IPv4
+ports: ${ports}
+endpoints: [${endpoints.join(', ')}]
+`;
+      for (const r of await resources(yaml)) await store.apply(r);
+    } else if (choice < 8) {
+      const name = sliceNames[random(sliceNames.length)]!;
+      await store.delete({ group: 'discovery.k8s.io', kind: 'EndpointSlice', namespace: 'default', name });
+    } else if (choice < 9) {
+      const yaml = RATINGS_ENDPOINTS(`10.0.3.${random(5)}`, `10.0.3.${5 + random(5)}`).replace('name: ratings', `name: ${services[random(3)]}`);
+      for (const r of await resources(yaml)) await store.apply(r);
+    } else {
+      await store.delete({ group: '', kind: 'Endpoints', namespace: 'default', name: services[random(3)]! });
+    }
+    if (got.full.length === before) continue; // nothing changed (same content, or nothing to delete)
+    assert.equal(got.incremental.length, got.full.length, `step ${step}`);
+    assert.deepEqual(got.incremental.at(-1)![1], got.full.at(-1)![1], `step ${step}: PushChange`);
+    assert.deepEqual(observable(got.incremental.at(-1)![0]), observable(got.full.at(-1)![0]), `step ${step}: snapshot`);
+  }
+  assert.ok(got.full.length > 80, `enough changes: ${got.full.length}`);
+  assert.ok(incremental.incrementalCount > 40, `enough endpoint updates: ${incremental.incrementalCount}`);
+  incremental.stop();
+  full.stop();
+});
+
 test('a status-only change (not rebuilt for) makes the next endpoint change a full rebuild', async () => {
   const store = new MemoryStore();
   for (const r of await resources(BASE)) await store.apply(r);
