@@ -21,9 +21,9 @@ export interface PushContextInput {
    * at most (the caller vouches for that: an endpoint-only store change), with the same mesh: its
    * indexes of every other kind are reused, the endpoint kinds are picked out of `configs` anew,
    * and, when `services` is the very list it was given, its service indexes too. The result is the
-   * same as without it; when reuse cannot guarantee that (another mesh, an endpoint kind appearing
-   * that the previous snapshot had none of, which changes the order of `others`), everything is
-   * indexed from `configs` as usual.
+   * same as without it; when reuse cannot guarantee that (another mesh; an endpoint kind whose
+   * place among the keys of `others` may move: one appearing that the previous snapshot had none
+   * of, or whose oldest resource changed), the configuration is indexed from `configs` as usual.
    */
   readonly reuseConfigOf?: PushContext;
 }
