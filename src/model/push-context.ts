@@ -16,7 +16,20 @@ export interface PushContextInput {
   readonly mesh?: MeshConfig;
   /** Reported as the xDS version_info of what is built from this snapshot. */
   readonly version?: string;
+  /**
+   * A previous snapshot whose configuration differs from `configs` in EndpointSlices and Endpoints
+   * at most (the caller vouches for that: an endpoint-only store change), with the same mesh: its
+   * indexes of every other kind are reused, the endpoint kinds are picked out of `configs` anew,
+   * and, when `services` is the very list it was given, its service indexes too. The result is the
+   * same as without it; when reuse cannot guarantee that (another mesh; an endpoint kind whose
+   * place among the keys of `others` may move: one appearing that the previous snapshot had none
+   * of, or whose oldest resource changed), the configuration is indexed from `configs` as usual.
+   */
+  readonly reuseConfigOf?: PushContext;
 }
+
+/** The kinds `reuseConfigOf` indexes anew: everything else must be unchanged. */
+const ENDPOINT_KINDS: readonly string[] = ['EndpointSlice', 'Endpoints'];
 
 /** The name a VirtualService's `gateways` uses for sidecars. */
 export const MESH_GATEWAY = 'mesh';
@@ -46,35 +59,58 @@ export class PushContext {
   /** Every endpoint of every service, in registry order. */
   readonly endpoints: readonly Endpoint[];
 
-  readonly #serviceByHost = new Map<string, Service>();
-  readonly #endpoints = new Map<string, Endpoint[]>();
+  readonly #serviceByHost: Map<string, Service>;
+  /** Endpoints by hostname (no key strings built per endpoint), split by service port on first use. */
+  readonly #endpoints = new Map<string, HostEndpoints>();
+  /** The `services` input as given, so a successor given the same list can reuse the service indexes. */
+  readonly #servicesInput: readonly Service[];
 
   constructor(input: PushContextInput) {
     this.version = input.version ?? '1';
     this.mesh = input.mesh ?? DEFAULT_MESH_CONFIG;
-    this.services = [...input.services].sort((a, b) => cmp(a.hostname, b.hostname) || cmp(a.namespace, b.namespace));
-    // Two services with one hostname: a Kubernetes Service beats a ServiceEntry (no "domain
-    // squatting" on a Service's name), then the oldest wins, as in Istio's initServiceRegistry.
-    const byPrecedence = [...this.services].sort((a, b) => kubeFirst(a, b) || compareByCreation(a, b));
-    for (const s of byPrecedence) if (!this.#serviceByHost.has(s.hostname)) this.#serviceByHost.set(s.hostname, s);
+    this.#servicesInput = input.services;
+    const reuse = input.reuseConfigOf !== undefined && input.reuseConfigOf.mesh === this.mesh ? input.reuseConfigOf : undefined;
+    if (reuse !== undefined && reuse.#servicesInput === input.services) {
+      this.services = reuse.services;
+      this.#serviceByHost = reuse.#serviceByHost;
+    } else {
+      this.services = [...input.services].sort((a, b) => cmp(a.hostname, b.hostname) || cmp(a.namespace, b.namespace));
+      this.#serviceByHost = new Map();
+      // Two services with one hostname: a Kubernetes Service beats a ServiceEntry (no "domain
+      // squatting" on a Service's name), then the oldest wins, as in Istio's initServiceRegistry.
+      const byPrecedence = [...this.services].sort((a, b) => kubeFirst(a, b) || compareByCreation(a, b));
+      for (const s of byPrecedence) if (!this.#serviceByHost.has(s.hostname)) this.#serviceByHost.set(s.hostname, s);
+    }
     this.endpoints = input.endpoints;
     for (const e of input.endpoints) {
-      const key = endpointKey(e.hostname, e.servicePort);
-      let list = this.#endpoints.get(key);
-      if (list === undefined) this.#endpoints.set(key, (list = []));
-      list.push(e);
+      let host = this.#endpoints.get(e.hostname);
+      if (host === undefined) this.#endpoints.set(e.hostname, (host = { all: [], byPort: undefined }));
+      host.all.push(e);
+    }
+
+    const others = reuse !== undefined ? othersWithEndpointKinds(reuse.others, input.configs) : undefined;
+    if (reuse !== undefined && others !== undefined) {
+      this.virtualServices = reuse.virtualServices;
+      this.destinationRules = reuse.destinationRules;
+      this.gateways = reuse.gateways;
+      this.sidecars = reuse.sidecars;
+      this.serviceEntries = reuse.serviceEntries;
+      this.kubeGateways = reuse.kubeGateways;
+      this.httpRoutes = reuse.httpRoutes;
+      this.grpcRoutes = reuse.grpcRoutes;
+      this.referenceGrants = reuse.referenceGrants;
+      this.others = others;
+      // Lookups that read only DestinationRules, services and the mesh, all unchanged.
+      if (this.#serviceByHost === reuse.#serviceByHost) this.#drFor = reuse.#drFor;
+      this.#drsByNamespace = reuse.#destinationRulesByNamespace();
+      return;
     }
 
     const byKind = new Map<string, Resource[]>();
     const istio: Record<string, Resource[]> = {};
     const kube: Record<string, Resource[]> = {};
     // Oldest first, then namespace/name: Istio's order for merging and conflict resolution.
-    const ordered = [...input.configs].sort(
-      (a, b) =>
-        cmp(a.metadata.creationTimestamp ?? '', b.metadata.creationTimestamp ?? '') ||
-        cmp(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
-        cmp(a.metadata.name ?? '', b.metadata.name ?? ''),
-    );
+    const ordered = sortByAge(input.configs);
     for (const r of ordered) {
       const group = groupOf(r);
       const bucket = group === 'networking.istio.io' ? istio : group === 'gateway.networking.k8s.io' ? kube : null;
@@ -121,11 +157,25 @@ export class PushContext {
    * namespaces all have endpoints, those of the service serviceForHostname picks are returned.
    */
   endpointsOf(hostname: string, servicePort: number, namespace?: string): readonly Endpoint[] {
-    const all = this.#endpoints.get(endpointKey(hostname, servicePort)) ?? [];
+    const all = this.#endpointsOfPort(hostname, servicePort);
     if (namespace !== undefined) return all.filter((e) => e.namespace === namespace);
     const owner = this.#serviceByHost.get(hostname);
     if (owner === undefined || all.every((e) => e.namespace === all[0]!.namespace)) return all;
     return all.filter((e) => e.namespace === owner.namespace);
+  }
+
+  #endpointsOfPort(hostname: string, servicePort: number): readonly Endpoint[] {
+    const host = this.#endpoints.get(hostname);
+    if (host === undefined) return [];
+    if (host.byPort === undefined) {
+      host.byPort = new Map();
+      for (const e of host.all) {
+        let list = host.byPort.get(e.servicePort);
+        if (list === undefined) host.byPort.set(e.servicePort, (list = []));
+        list.push(e);
+      }
+    }
+    return host.byPort.get(servicePort) ?? [];
   }
 
   /**
@@ -156,7 +206,7 @@ export class PushContext {
     return dr;
   }
 
-  readonly #drFor = new Map<string, DestinationRule | undefined>();
+  #drFor = new Map<string, DestinationRule | undefined>();
 
   #findDestinationRule(proxyNamespace: string, hostname: string): DestinationRule | undefined {
     const service = this.serviceForHostname(hostname);
@@ -181,8 +231,13 @@ export class PushContext {
 
   #drsByNamespace: Map<string, DestinationRule[]> | undefined;
 
-  /** The DestinationRules of one namespace, oldest first (indexed on first use). */
+  /** The DestinationRules of one namespace, oldest first. */
   #destinationRulesIn(namespace: string): readonly DestinationRule[] {
+    return this.#destinationRulesByNamespace().get(namespace) ?? [];
+  }
+
+  /** The DestinationRules by namespace (indexed on first use). */
+  #destinationRulesByNamespace(): Map<string, DestinationRule[]> {
     if (this.#drsByNamespace === undefined) {
       this.#drsByNamespace = new Map();
       for (const dr of this.destinationRules) {
@@ -192,7 +247,7 @@ export class PushContext {
         list.push(dr);
       }
     }
-    return this.#drsByNamespace.get(namespace) ?? [];
+    return this.#drsByNamespace;
   }
 
   /** Istio Gateways whose selector matches a router proxy's labels (any namespace, as PILOT_SCOPE_GATEWAY_TO_NAMESPACE=false). */
@@ -248,8 +303,84 @@ export function qualifyGatewayName(ref: string, namespace: string): string {
   return `${namespace}/${ref}`;
 }
 
-function endpointKey(hostname: string, port: number): string {
-  return `${hostname}|${port}`;
+/** Oldest first, then namespace/name: Istio's order for merging and conflict resolution. */
+function compareByAge(a: Resource, b: Resource): number {
+  return (
+    cmp(a.metadata.creationTimestamp ?? '', b.metadata.creationTimestamp ?? '') ||
+    cmp(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
+    cmp(a.metadata.name ?? '', b.metadata.name ?? '')
+  );
+}
+
+/** `configs` in compareByAge order (stable), the keys read once per resource rather than per comparison. */
+function sortByAge(configs: readonly Resource[]): Resource[] {
+  const keyed = configs.map((r) => ({ r, created: r.metadata.creationTimestamp ?? '', namespace: r.metadata.namespace ?? '', name: r.metadata.name ?? '' }));
+  keyed.sort((a, b) => cmp(a.created, b.created) || cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
+  return keyed.map((k) => k.r);
+}
+
+/**
+ * `previous` with the endpoint kinds picked out of `configs` again, as the full index would have
+ * them: in age order, at the same place in the map (a kind that now has none is left out).
+ * Undefined when that place may move: an endpoint kind appears that `previous` had none of, or its
+ * oldest resource is another one (the keys are in the order of each kind's oldest resource).
+ */
+function othersWithEndpointKinds(previous: ReadonlyMap<string, readonly Resource[]>, configs: readonly Resource[]): Map<string, Resource[]> | undefined {
+  const picked = new Map<string, Resource[]>(ENDPOINT_KINDS.map((k) => [k, []]));
+  for (const r of configs) {
+    const list = picked.get(r.kind);
+    if (list === undefined) continue;
+    const group = groupOf(r);
+    if (group !== 'networking.istio.io' && group !== 'gateway.networking.k8s.io') list.push(r);
+  }
+  for (const [kind, list] of picked) if (list.length > 0 && !previous.has(kind)) return undefined;
+  const out = new Map<string, Resource[]>();
+  for (const [kind, list] of previous) {
+    const now = picked.get(kind);
+    if (now === undefined) out.set(kind, list as Resource[]);
+    else if (now.length > 0) {
+      const ordered = mergeByAge(list, now);
+      // A kind's place among the keys is where its oldest resource sorts among everything: kept
+      // only while that is the same object or its new version (same group, age and name).
+      if (ordered === undefined || groupOf(ordered[0]!) !== groupOf(list[0]!) || compareByAge(ordered[0]!, list[0]!) !== 0) return undefined;
+      out.set(kind, ordered);
+    }
+  }
+  return out;
+}
+
+/**
+ * `current` in compareByAge order, from `previous` (the same kind, already in that order; mostly
+ * the same objects): the objects still there keep their order, the new ones are inserted where
+ * they sort, so thousands of unchanged slices are not sorted again. Undefined when a new one ties
+ * with another (two groups' objects of one kind and name), where the order would come from the
+ * input order a full sort keeps.
+ */
+function mergeByAge(previous: readonly Resource[], current: readonly Resource[]): Resource[] | undefined {
+  const now = new Set(current);
+  const ordered = previous.filter((r) => now.has(r));
+  if (ordered.length === current.length) return ordered;
+  const before = new Set(previous);
+  for (const r of current) {
+    if (before.has(r)) continue;
+    let lo = 0;
+    let hi = ordered.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = compareByAge(ordered[mid]!, r);
+      if (c === 0) return undefined;
+      if (c < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    ordered.splice(lo, 0, r);
+  }
+  return ordered;
+}
+
+/** One hostname's endpoints in registry order, and by service port once asked for. */
+interface HostEndpoints {
+  readonly all: Endpoint[];
+  byPort: Map<number, Endpoint[]> | undefined;
 }
 
 /** Kubernetes Services before ServiceEntries (and other sources). */

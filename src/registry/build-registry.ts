@@ -9,7 +9,8 @@ import type { Endpoint, Service } from '../model/service.js';
 import { kubeServiceEndpoints } from './kube-endpoints.js';
 import { convertKubeService } from './kube-services.js';
 import { podWorkloadInstance } from './pods.js';
-import { compareStrings, indexRegistryResources, type RegistryIndex } from './registry-index.js';
+import { indexRegistryResources, type RegistryIndex } from './registry-index.js';
+import { compareServices, sortEndpoints } from './registry-order.js';
 import { convertServiceEntry, serviceEntryEndpoints } from './service-entries.js';
 import { AggregateDiscovery, StaticDiscovery, type ServiceDiscovery } from './service-discovery.js';
 import { kubeServiceWorkloadEntryEndpoints, workloadEntryInstance } from './workload-entries.js';
@@ -30,10 +31,8 @@ export function buildRegistry(configs: readonly Resource[], mesh: MeshConfig): R
   const index = indexRegistryResources(configs);
   const workloadEntries = index.workloadEntries.map((we) => workloadEntryInstance(we, mesh.trustDomain)).filter((w) => w !== undefined);
   const aggregate = new AggregateDiscovery([kubeRegistry(index, mesh, workloadEntries), serviceEntryRegistry(index, mesh, workloadEntries)]);
-  return {
-    services: [...aggregate.services()].sort(compareServices),
-    endpoints: [...aggregate.endpoints()].sort(compareEndpoints),
-  };
+  const merged = aggregate.merge();
+  return { services: merged.services.sort(compareServices), endpoints: sortEndpoints(merged.endpoints) };
 }
 
 /** Kubernetes Services and their endpoints, including WorkloadEntries their selectors match. */
@@ -61,46 +60,4 @@ export function serviceEntryRegistry(index: RegistryIndex, mesh: MeshConfig, wor
     endpoints.push(...serviceEntryEndpoints(se, converted, workloads, mesh.trustDomain));
   }
   return new StaticDiscovery(services, endpoints);
-}
-
-function compareServices(a: Service, b: Service): number {
-  return (
-    compareStrings(a.hostname, b.hostname) ||
-    compareStrings(a.namespace, b.namespace) ||
-    compareStrings(a.creationTimestamp ?? '', b.creationTimestamp ?? '') ||
-    compareStrings(a.source.kind, b.source.kind) ||
-    compareStrings(a.source.name, b.source.name)
-  );
-}
-
-function compareEndpoints(a: Endpoint, b: Endpoint): number {
-  return (
-    compareStrings(a.hostname, b.hostname) ||
-    compareStrings(a.namespace, b.namespace) ||
-    a.servicePort - b.servicePort ||
-    compareAddresses(a.address, b.address) ||
-    a.port - b.port ||
-    compareStrings(a.workloadName ?? '', b.workloadName ?? '')
-  );
-}
-
-/** IPv4 addresses in numeric order (10.0.0.9 before 10.0.0.10); anything else as text, after them. */
-function compareAddresses(a: string, b: string): number {
-  const av = ipv4Value(a);
-  const bv = ipv4Value(b);
-  if (av !== undefined && bv !== undefined) return av - bv;
-  if (av !== undefined) return -1;
-  if (bv !== undefined) return 1;
-  return compareStrings(a, b);
-}
-
-function ipv4Value(address: string): number | undefined {
-  const parts = address.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    value = value * 256 + Number(p);
-  }
-  return value;
 }

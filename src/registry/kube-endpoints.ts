@@ -127,13 +127,13 @@ function addressInstance(
       tlsMode: tlsModeFromLabels(own),
     };
   }
-  const bare = podLessInstance(ref?.name ?? '', namespace, address);
-  return {
-    ...bare,
-    labels: augmentLabels({}, fallbackLocality, undefined, nodeName),
-    ...(fallbackLocality !== undefined && { locality: fallbackLocality }),
-    healthy,
-  };
+  // The common case (every address of a slice without Pods): filled in place, not spread, since
+  // podLessInstance's object is new and this runs for each address on every full rebuild.
+  const bare: { -readonly [K in keyof WorkloadInstance]: WorkloadInstance[K] } = podLessInstance(ref?.name ?? '', namespace, address);
+  bare.labels = augmentLabels({}, fallbackLocality, undefined, nodeName);
+  if (fallbackLocality !== undefined) bare.locality = fallbackLocality;
+  bare.healthy = healthy;
+  return bare;
 }
 
 /** An EndpointSlice endpoint's zone (or its single zone hint) as a locality. */

@@ -56,20 +56,23 @@ export function convertKubeService(svc: KubeService, mesh: Pick<MeshConfig, 'dom
   }
   const selector = spec.selector !== undefined && Object.keys(spec.selector).length > 0 && externalName === undefined ? { ...spec.selector } : undefined;
   const externalAddresses = (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? i.hostname ?? '').filter((a) => a !== '');
-  return {
+  // Property by property rather than conditional spreads (every Service, every full rebuild); the
+  // keys keep their order.
+  const service: { -readonly [K in keyof Service]: Service[K] } = {
     hostname: kubeServiceHostname(name, namespace, mesh.domainSuffix),
     namespace,
     ports: (spec.ports ?? []).map(convertPort),
     addresses,
-    ...(externalAddresses.length > 0 && { externalAddresses }),
-    resolution,
-    meshExternal: externalName !== undefined,
-    exportTo: parseExportTo(svc.metadata.annotations?.[EXPORT_TO_ANNOTATION]),
-    labels: { ...svc.metadata.labels },
-    ...(selector !== undefined && { selector }),
-    source: { kind: 'Service', namespace, name },
-    ...(svc.metadata.creationTimestamp !== undefined && { creationTimestamp: svc.metadata.creationTimestamp }),
-  };
+  } as unknown as Service;
+  if (externalAddresses.length > 0) service.externalAddresses = externalAddresses;
+  service.resolution = resolution;
+  service.meshExternal = externalName !== undefined;
+  service.exportTo = parseExportTo(svc.metadata.annotations?.[EXPORT_TO_ANNOTATION]);
+  service.labels = { ...svc.metadata.labels };
+  if (selector !== undefined) service.selector = selector;
+  service.source = { kind: 'Service', namespace, name };
+  if (svc.metadata.creationTimestamp !== undefined) service.creationTimestamp = svc.metadata.creationTimestamp;
+  return service;
 }
 
 /** `spec.externalName` of a `type: ExternalName` Service, else undefined. */

@@ -56,14 +56,15 @@ export class AggregateDiscovery implements ServiceDiscovery {
   }
 
   services(): readonly Service[] {
-    return this.#merge().services;
+    return this.merge().services;
   }
 
   endpoints(): readonly Endpoint[] {
-    return this.#merge().endpoints;
+    return this.merge().endpoints;
   }
 
-  #merge(): { services: Service[]; endpoints: Endpoint[] } {
+  /** services() and endpoints() from one merge, for a caller that needs both (each call merges anew). */
+  merge(): { services: Service[]; endpoints: Endpoint[] } {
     const owner = new Map<string, number>();
     const services: Service[] = [];
     const shadowed: Set<string>[] = [];

@@ -91,7 +91,9 @@ export function tlsModeFromLabels(labels: Readonly<Record<string, string>> | und
 
 /** The endpoint a workload instance serves for one service port, listening on `port`. */
 export function endpointOf(instance: WorkloadInstance, service: Service, servicePort: ServicePort, port: number): Endpoint {
-  return {
+  // Built property by property, not with conditional spreads: this runs for every endpoint of every
+  // full rebuild, and the keys keep the order they always had (JSON prints compare endpoints).
+  const e: Writable<Endpoint> = {
     hostname: service.hostname,
     namespace: service.namespace,
     servicePortName: servicePort.name,
@@ -99,15 +101,18 @@ export function endpointOf(instance: WorkloadInstance, service: Service, service
     address: instance.address,
     port,
     labels: instance.labels,
-    ...(instance.serviceAccount !== undefined && { serviceAccount: instance.serviceAccount }),
-    tlsMode: instance.tlsMode,
-    ...(instance.locality !== undefined && { locality: instance.locality }),
-    weight: instance.weight,
-    healthy: instance.healthy,
-    ...(instance.name !== '' && { workloadName: instance.name }),
-    ...(instance.network !== undefined && { network: instance.network }),
-  };
+  } as Writable<Endpoint>;
+  if (instance.serviceAccount !== undefined) e.serviceAccount = instance.serviceAccount;
+  e.tlsMode = instance.tlsMode;
+  if (instance.locality !== undefined) e.locality = instance.locality;
+  e.weight = instance.weight;
+  e.healthy = instance.healthy;
+  if (instance.name !== '') e.workloadName = instance.name;
+  if (instance.network !== undefined) e.network = instance.network;
+  return e;
 }
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A workload known only by its address (an endpoint with no Pod behind it): no labels, no identity. */
 export function podLessInstance(name: string, namespace: string, address: string): WorkloadInstance {

@@ -3,14 +3,28 @@ import type { ConfigStore, WatchEvent } from '../../config/config-store.js';
 import { DEFAULT_MESH_CONFIG, type MeshConfig } from '../../model/mesh-config.js';
 import { PushContext } from '../../model/push-context.js';
 import type { Endpoint } from '../../model/service.js';
-import { buildRegistry } from '../../registry/build-registry.js';
-import { convertGatewayApi } from '../../translate/gateway-api/convert-gateway-api.js';
+import { buildRegistry, type Registry } from '../../registry/build-registry.js';
+import { updateServiceEndpoints } from '../../registry/endpoint-update.js';
+import { convertGatewayApi, type GatewayApiOutput } from '../../translate/gateway-api/convert-gateway-api.js';
 import { statusKey } from '../../translate/gateway-api/istio-names.js';
 import type { PushChange } from './ads-server.js';
 import { AnalysisStatusWriter, type AnalysisPass } from './analysis-status.js';
+import { sameJson } from './same-json.js';
 
 /** Kinds whose changes only move endpoints: such a change is pushed as EDS alone. */
 const ENDPOINT_KINDS: ReadonlySet<string> = new Set(['EndpointSlice', 'Endpoints']);
+
+/**
+ * What the next endpoint-only change can start from: the last snapshot and what it was built from.
+ * Valid while the store holds what it was built from plus the change being handled, which the
+ * store's in-order, synchronous event delivery (WatchHub) guarantees; any event not rebuilt for
+ * drops it.
+ */
+interface Snapshot {
+  readonly registry: Registry;
+  readonly gatewayApi: Pick<GatewayApiOutput, 'gateways' | 'virtualServices'>;
+  readonly push: PushContext;
+}
 
 export interface MeshPipelineOptions {
   readonly store: ConfigStore;
@@ -27,6 +41,11 @@ export interface MeshPipelineOptions {
    * Istio. `debounceMs` and `onAnalyzed` as AnalysisStatusOptions.
    */
   readonly analysis?: boolean | { readonly debounceMs?: number; readonly onAnalyzed?: (pass: AnalysisPass) => void };
+  /**
+   * Apply endpoint-only changes to the last snapshot (default true). False rebuilds everything on
+   * every change: the reference the incremental path is tested against.
+   */
+  readonly incremental?: boolean;
   /** DiscoveryServer.idle: analysis waits for the pushes to be written before it runs. */
   readonly waitForPushes?: () => Promise<void>;
 }
@@ -37,12 +56,21 @@ export interface MeshPipelineOptions {
  * configuration into a new PushContext, and hand it on with what kind of change it was
  * (endpoints only, or full). Gateway API status goes back into the store, so `get -o yaml`
  * shows Accepted/ResolvedRefs/Programmed as a cluster would.
+ *
+ * An EndpointSlice or Endpoints change is applied to the last snapshot instead (the push of an
+ * endpoint change is on the clock): only the endpoints of the Services it touches are recomputed
+ * (updateServiceEndpoints), the Gateway API output and the configuration indexes are reused, and
+ * the result is the same as a full rebuild's. When that cannot be done exactly, it is a full rebuild.
  */
 export class MeshPipeline {
   readonly #opts: MeshPipelineOptions;
   readonly #mesh: MeshConfig;
   #version = 0;
-  #lastEndpoints = new Map<string, string>();
+  /** Hostname → its endpoints in the last snapshot: what #classify compares (as JSON, see sameJson). */
+  #lastEndpoints = new Map<string, readonly Endpoint[]>();
+  /** Unset while a rebuild runs and after one failed: the next change is then built in full. */
+  #last: Snapshot | undefined;
+  #incrementalCount = 0;
   #unwatch: (() => void) | null = null;
   readonly #analysis: AnalysisStatusWriter | null;
 
@@ -71,7 +99,12 @@ export class MeshPipeline {
   /** Builds the first snapshot and follows the store from now on. */
   start(): PushContext {
     this.#unwatch = this.#opts.store.watch((event) => {
-      if (statusOnly(event)) return;
+      if (statusOnly(event)) {
+        // Not rebuilt for, yet the store moved on: the last snapshot no longer mirrors the store
+        // (it holds the old status), so the next change is not applied to it but built in full.
+        this.#last = undefined;
+        return;
+      }
       this.#safely(() => this.rebuild(event));
     });
     return this.rebuild();
@@ -89,6 +122,12 @@ export class MeshPipeline {
    */
   rebuild(cause?: WatchEvent): PushContext {
     const configs = this.#opts.store.list();
+    const last = this.#last;
+    this.#last = undefined;
+    if (cause !== undefined && last !== undefined && this.#opts.incremental !== false && onlyEndpointKinds(cause)) {
+      const push = this.#endpointUpdate(cause, configs, last);
+      if (push !== undefined) return push;
+    }
     const registry = buildRegistry(configs, this.#mesh);
     const gatewayApi = convertGatewayApi({
       configs,
@@ -105,11 +144,66 @@ export class MeshPipeline {
     });
     const change = this.#classify(cause, registry.endpoints);
     this.#opts.update(push, change);
+    this.#last = { registry, gatewayApi, push };
     void this.#writeStatuses(configs, gatewayApi.statuses);
     // After the push, off its path: analysis is debounced and runs on a later turn. An
     // endpoint-only change (EndpointSlices, a Pod's readiness) changes nothing the analyzers read.
     if (change.full) this.#analysis?.schedule({ resources: configs, registry });
     return push;
+  }
+
+  /** How many snapshots were built from the last one by an endpoint update (tests tell the two paths apart). */
+  get incrementalCount(): number {
+    return this.#incrementalCount;
+  }
+
+  /**
+   * The endpoint-only change `cause` applied to the last snapshot, or undefined when
+   * updateServiceEndpoints cannot do it exactly. The Gateway API conversion is reused: it reads
+   * no endpoint kind, only (besides its own kinds, Services, Secrets, Namespaces, ReferenceGrants
+   * and the registry's services) which namespaces have any resource in them (a Gateway may admit
+   * routes from every namespace a selector matches). That set cannot change when a registry
+   * service, unchanged, lives in the changed object's namespace (the conversion counts the
+   * services' namespaces too); otherwise, say a label-less slice alone in a new namespace, the
+   * change is built in full. The statuses are therefore the ones the last build wrote, and no
+   * status is written.
+   */
+  #endpointUpdate(cause: WatchEvent, configs: readonly Resource[], last: Snapshot): PushContext | undefined {
+    const changed = cause.previous === undefined ? [cause.resource] : [cause.resource, cause.previous];
+    if (!changed.every((r) => r.metadata.namespace === undefined || last.registry.services.some((s) => s.namespace === r.metadata.namespace))) return undefined;
+    const update = updateServiceEndpoints({ previous: last.registry, configs, changed, mesh: this.#mesh });
+    if (update === undefined) return undefined;
+    const { registry } = update;
+    const push = new PushContext({
+      configs: [...configs, ...last.gatewayApi.gateways, ...last.gatewayApi.virtualServices],
+      services: registry.services,
+      endpoints: registry.endpoints,
+      mesh: this.#mesh,
+      version: String(++this.#version),
+      reuseConfigOf: last.push,
+    });
+    const change: PushChange = { full: false, endpointsOnlyFor: this.#classifyHosts(update.hostnames, registry.endpoints) };
+    this.#incrementalCount++;
+    this.#opts.update(push, change);
+    this.#last = { registry, gatewayApi: last.gatewayApi, push };
+    return push;
+  }
+
+  /**
+   * #classify for an endpoint update: only `hostnames` can have other endpoints, so only theirs are
+   * compared (and remembered). The hostnames whose endpoints moved, sorted.
+   */
+  #classifyHosts(hostnames: readonly string[], endpoints: readonly Endpoint[]): string[] {
+    const changed: string[] = [];
+    for (const host of hostnames) {
+      const [from, to] = hostnameRange(endpoints, host);
+      const now = from === to ? undefined : endpoints.slice(from, to);
+      if (sameEndpoints(now, this.#lastEndpoints.get(host))) continue;
+      changed.push(host);
+      if (now === undefined) this.#lastEndpoints.delete(host);
+      else this.#lastEndpoints.set(host, now);
+    }
+    return changed.sort();
   }
 
   /**
@@ -123,12 +217,9 @@ export class MeshPipeline {
       if (list === undefined) byHost.set(e.hostname, (list = []));
       list.push(e);
     }
-    const endpointPrints = new Map([...byHost].map(([host, list]) => [host, JSON.stringify(list)]));
-    const changedHosts = [...new Set([...endpointPrints.keys(), ...this.#lastEndpoints.keys()])].filter(
-      (host) => endpointPrints.get(host) !== this.#lastEndpoints.get(host),
-    );
+    const changedHosts = [...new Set([...byHost.keys(), ...this.#lastEndpoints.keys()])].filter((host) => !sameEndpoints(byHost.get(host), this.#lastEndpoints.get(host)));
     const full = cause === undefined || !(onlyEndpointKinds(cause) || onlyStatusChanged(cause));
-    this.#lastEndpoints = endpointPrints;
+    this.#lastEndpoints = byHost;
     return full ? { full: true } : { full: false, endpointsOnlyFor: changedHosts.sort() };
   }
 
@@ -154,6 +245,25 @@ export class MeshPipeline {
       this.#opts.onError?.(err);
     }
   }
+}
+
+/** One hostname's endpoints before and after (undefined: none) are the same, as their JSON prints would be. */
+function sameEndpoints(a: readonly Endpoint[] | undefined, b: readonly Endpoint[] | undefined): boolean {
+  return a !== undefined && b !== undefined && sameJson(a, b);
+}
+
+/** The half-open range of the registry's endpoints (sorted by hostname first) with this hostname. */
+function hostnameRange(endpoints: readonly Endpoint[], hostname: string): [number, number] {
+  let lo = 0;
+  let hi = endpoints.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (endpoints[mid]!.hostname < hostname) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < endpoints.length && endpoints[end]!.hostname === hostname) end++;
+  return [lo, end];
 }
 
 function onlyEndpointKinds(event: WatchEvent): boolean {
