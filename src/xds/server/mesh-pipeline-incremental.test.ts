@@ -242,13 +242,27 @@ test('endpoint-only changes applied to the last snapshot give what a full rebuil
     endpointsOnlyFor: [],
   });
   // A config change in between, then endpoint updates build on the new full snapshot.
+  // Config the registry does not read: rebuilt in full, with the last registry (the same endpoints list).
+  const registryOf = () => snapshots.incremental.at(-1)!.push.endpoints;
+  let endpointsBefore = registryOf();
   await check('VirtualService change', apply(BASE.split('---')[12]!.replace('subset: v1', 'subset: v2')), false, { full: true });
+  assert.equal(registryOf(), endpointsBefore, 'VirtualService change: registry kept');
+  await check('DestinationRule change', apply(BASE.split('---')[13]!.replace('version: v1', 'version: v3')), false, { full: true });
+  await check('Sidecar added', apply('apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: { name: default, namespace: default }\nspec: { egress: [{ hosts: ["./*"] }] }\n'), false, { full: true });
+  assert.equal(registryOf(), endpointsBefore, 'DestinationRule and Sidecar changes: registry kept');
+  // What the registry reads is rebuilt.
+  endpointsBefore = registryOf();
+  await check('ServiceEntry change', apply(BASE.split('---')[11]!.replace('192.168.0.2', '192.168.0.3')), false, { full: true });
+  assert.notEqual(registryOf(), endpointsBefore, 'ServiceEntry change: registry rebuilt');
+  endpointsBefore = registryOf();
+  await check('WorkloadEntry change', apply(BASE.split('---')[5]!.replace('10.0.1.200', '10.0.1.201')), false, { full: true });
+  assert.notEqual(registryOf(), endpointsBefore, 'WorkloadEntry change: registry rebuilt');
   await check('slice after a full rebuild', apply(SLICE('details-2', 'details', '10.0.1.3')), true, { full: false, endpointsOnlyFor: [details] });
   await check('slice deleted: the last of its service', remove(SLICE('squatted-1', 'squatted', '10.0.4.1', 80)), true, {
     full: false,
     endpointsOnlyFor: ['squatted.default.svc.cluster.local'],
   });
-  assert.equal(step, 19);
+  assert.equal(step, 23);
   assert.deepEqual(errors, []);
   incremental.stop();
   full.stop();

@@ -1,6 +1,7 @@
 import type { Resource } from '../../api/resource/resource.js';
 import type { ConfigStore, WatchEvent } from '../../config/config-store.js';
 import { DEFAULT_MESH_CONFIG, type MeshConfig } from '../../model/mesh-config.js';
+import { groupOf } from '../../model/config-types.js';
 import { PushContext } from '../../model/push-context.js';
 import type { Endpoint } from '../../model/service.js';
 import { buildRegistry, type Registry } from '../../registry/build-registry.js';
@@ -61,6 +62,7 @@ export interface MeshPipelineOptions {
  * endpoint change is on the clock): only the endpoints of the Services it touches are recomputed
  * (updateServiceEndpoints), the Gateway API output and the configuration indexes are reused, and
  * the result is the same as a full rebuild's. When that cannot be done exactly, it is a full rebuild.
+ * A change to a kind the registry does not read (REGISTRY_KINDS) keeps the last registry.
  */
 export class MeshPipeline {
   readonly #opts: MeshPipelineOptions;
@@ -128,7 +130,10 @@ export class MeshPipeline {
       const push = this.#endpointUpdate(cause, configs, last);
       if (push !== undefined) return push;
     }
-    const registry = buildRegistry(configs, this.#mesh);
+    // A change to nothing the registry reads (a VirtualService, a DestinationRule, a Gateway …)
+    // leaves services and endpoints as they were: the last registry is the one a rebuild would give.
+    const registryKept = cause !== undefined && last !== undefined && this.#opts.incremental !== false && !readByRegistry(cause);
+    const registry = registryKept ? last.registry : buildRegistry(configs, this.#mesh);
     const gatewayApi = convertGatewayApi({
       configs,
       services: registry.services,
@@ -142,7 +147,7 @@ export class MeshPipeline {
       mesh: this.#mesh,
       version: String(++this.#version),
     });
-    const change = this.#classify(cause, registry.endpoints);
+    const change: PushChange = registryKept ? { full: true } : this.#classify(cause, registry.endpoints);
     this.#opts.update(push, change);
     this.#last = { registry, gatewayApi, push };
     void this.#writeStatuses(configs, gatewayApi.statuses);
@@ -264,6 +269,13 @@ function hostnameRange(endpoints: readonly Endpoint[], hostname: string): [numbe
   let end = lo;
   while (end < endpoints.length && endpoints[end]!.hostname === hostname) end++;
   return [lo, end];
+}
+
+/** The kinds buildRegistry reads (registry-index.ts), by `group/kind`. */
+const REGISTRY_KINDS: ReadonlySet<string> = new Set(['/Service', '/Pod', '/Endpoints', 'discovery.k8s.io/EndpointSlice', 'networking.istio.io/ServiceEntry', 'networking.istio.io/WorkloadEntry']);
+
+function readByRegistry(event: WatchEvent): boolean {
+  return [event.resource, event.previous].some((r) => r !== undefined && REGISTRY_KINDS.has(`${groupOf(r)}/${r.kind}`));
 }
 
 function onlyEndpointKinds(event: WatchEvent): boolean {
