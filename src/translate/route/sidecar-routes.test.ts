@@ -129,6 +129,43 @@ spec:
   });
 });
 
+describe('sidecar outbound routes: default routes shared across classes and snapshots', () => {
+  const CONSISTENT_HASH = (header: string): string => `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: customers}
+spec:
+  host: customers
+  trafficPolicy:
+    loadBalancer:
+      consistentHash: {httpHeaderName: ${header}}
+`;
+  const defaultRoute = (rc: EnvoyJson, name: string): EnvoyJson => (vhost(rc, name).routes as EnvoyJson[])[0]!;
+
+  test('an unchanged default route is the very same frozen object for every namespace and the next snapshot', async () => {
+    const yaml = CONSISTENT_HASH('x-user');
+    const first = await pushFrom(yaml, { services: SERVICES });
+    const inDefault = buildSidecarOutboundRoutes(sidecarProxy('default'), first, 80);
+    const inShop = buildSidecarOutboundRoutes(sidecarProxy('shop'), first, 80);
+    const route = defaultRoute(inDefault, `${CUSTOMERS}:80`);
+    assert.equal(defaultRoute(inShop, `${CUSTOMERS}:80`), route);
+    assert.deepEqual((route.route as EnvoyJson).hash_policy, [{ header: { header_name: 'x-user' } }]);
+    assert.ok(Object.isFrozen(route) && Object.isFrozen(route.route) && Object.isFrozen((route.route as EnvoyJson).hash_policy));
+    assert.throws(() => ((route.route as EnvoyJson).timeout = '1s'), TypeError);
+
+    const next = await pushFrom(yaml, { services: SERVICES });
+    assert.equal(defaultRoute(buildSidecarOutboundRoutes(sidecarProxy('default'), next, 80), `${CUSTOMERS}:80`), route);
+    // Another hash header: another route, and the one already handed out is as it was.
+    const changed = await pushFrom(CONSISTENT_HASH('x-tenant'), { services: SERVICES });
+    const other = defaultRoute(buildSidecarOutboundRoutes(sidecarProxy('default'), changed, 80), `${CUSTOMERS}:80`);
+    assert.notEqual(other, route);
+    assert.deepEqual((other.route as EnvoyJson).hash_policy, [{ header: { header_name: 'x-tenant' } }]);
+    assert.deepEqual((route.route as EnvoyJson).hash_policy, [{ header: { header_name: 'x-user' } }]);
+    // Without a rule, no hash policy: never the shared route with one.
+    const plain = defaultRoute(buildSidecarOutboundRoutes(sidecarProxy('default'), await pushFrom('', { services: SERVICES }), 80), `${CUSTOMERS}:80`);
+    assert.equal((plain.route as EnvoyJson).hash_policy, undefined);
+  });
+});
+
 describe('sidecar outbound routes: the seed guide', () => {
   test('subset v1 only (L5401)', async () => {
     const rc = await routes(seedYaml('L5401-customers-deployment-service-destinationrule-virtualservice.yaml'));
