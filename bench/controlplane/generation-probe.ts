@@ -85,6 +85,7 @@ async function main(): Promise<void> {
   const proxies = fleetProxies();
   const fingerprints = new Fingerprints();
   const encoder = new ResourceEncoder((json) => fingerprints.of(json));
+  const edited: [number, number, number][] = [];
   const lastSent = new Map<string, { json: EnvoyJson; key: string }[]>();
   for (let i = 0; i <= edits; i++) {
     if (i > 0) {
@@ -95,12 +96,21 @@ async function main(): Promise<void> {
     fingerprints.rotate();
     encoder.rotate();
     let t = performance.now();
-    const generated = proxies.map((p) => generateProxyResources(p, snapshot));
+    let cpu = process.cpuUsage();
+    const { value: generated, bytes: generateBytes } = countingStringify(() => proxies.map((p) => generateProxyResources(p, snapshot)));
     const generateMs = performance.now() - t;
+    const generateCpu = cpuMs(process.cpuUsage(cpu));
+    // Route configurations first, alone: the part of fingerprinting that scales with the number of virtual hosts.
+    const routeCpuStart = process.cpuUsage();
+    const { bytes: routeBytes } = countingStringify(() => {
+      for (const res of generated) for (const rc of res.routes) fingerprints.of(rc);
+    });
+    const routeCpu = cpuMs(process.cpuUsage(routeCpuStart));
     t = performance.now();
+    cpu = process.cpuUsage();
     let encoded = 0;
     const bytesSent = createHash('sha256');
-    const { bytes, calls } = countingStringify(() => {
+    const { bytes } = countingStringify(() => {
       generated.forEach((res, n) => {
         for (const [field, typeUrl] of TYPES) {
           const list = res[field] as readonly EnvoyJson[];
@@ -124,19 +134,30 @@ async function main(): Promise<void> {
       });
     });
     const fingerprintMs = performance.now() - t;
+    const fingerprintCpu = cpuMs(process.cpuUsage(cpu));
+    if (i > 0) edited.push([generateCpu, fingerprintCpu, routeCpu]);
     // What generation produced, to check that a change to how it is built leaves it as it was.
     let digests = '';
     if (withDigest) {
       const digest = createHash('sha256');
       for (const res of generated) digest.update(JSON.stringify(res));
-      digests = `${digests}`;
+      digests = ` output ${digest.digest('hex').slice(0, 12)} bytes sent ${bytesSent.digest('hex').slice(0, 12)}`;
     }
     process.stdout.write(
-      `${i === 0 ? 'initial ' : `edit ${i}   `} generate ${generateMs.toFixed(0).padStart(5)} ms, fingerprint+encode ${fingerprintMs.toFixed(0).padStart(5)} ms ` +
-        `(${(bytes / 1e6).toFixed(2)} MB JSON in ${calls} stringify calls, ${encoded} resource-sends encoded)${digests}\n`,
+      `${i === 0 ? 'initial ' : `edit ${i}   `} generate ${generateMs.toFixed(0).padStart(5)} ms, CPU ${generateCpu.toFixed(0).padStart(5)} ms (JSON.stringify ${(generateBytes / 1e6).toFixed(2)} MB), ` +
+        `fingerprint+encode ${fingerprintMs.toFixed(0).padStart(5)} ms, CPU ${fingerprintCpu.toFixed(0).padStart(5)} ms (Fingerprints serialized ${((bytes + routeBytes) / 1e6).toFixed(2)} MB, route configurations alone ${(routeBytes / 1e6).toFixed(2)} MB in CPU ${routeCpu.toFixed(0)} ms; ${encoded} resource-sends encoded)${digests}\n`,
     );
   }
   pipeline.stop();
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const g = median(edited.map((e) => e[0]));
+  const f = median(edited.map((e) => e[1]));
+  const r = median(edited.map((e) => e[2]));
+  process.stdout.write(`median of ${edited.length} edits, CPU ms: generate ${g.toFixed(0)}, fingerprint route configurations ${r.toFixed(0)}, then the rest of fingerprint+encode ${f.toFixed(0)}; all ${(g + r + f).toFixed(0)}\n`);
+}
+
+function cpuMs(u: NodeJS.CpuUsage): number {
+  return (u.user + u.system) / 1000;
 }
 
 await main();
