@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { PushContext } from '../model/push-context.js';
-import { SnapshotInterner } from './snapshot-interner.js';
+import { SnapshotInterner, internedSerial } from './snapshot-interner.js';
 
 /** The interner only tells snapshots apart by identity. */
 const snapshot = (): PushContext => ({}) as PushContext;
@@ -47,4 +47,19 @@ test('bounded: an entry a snapshot did not use is gone after the next', () => {
   const rebuilt = interner.intern(s3, 'dropped', build);
   assert.notEqual(rebuilt, dropped);
   assert.deepEqual(rebuilt, { n: 3 });
+});
+
+test('serial numbers: one per interned object, never reused; none for objects not interned', () => {
+  const interner = new SnapshotInterner<{ k: string }>();
+  const s1 = snapshot();
+  const a = interner.intern(s1, 'a', () => ({ k: 'a' }));
+  const b = interner.intern(s1, 'b', () => ({ k: 'b' }));
+  assert.equal(typeof internedSerial(a), 'number');
+  assert.notEqual(internedSerial(a), internedSerial(b));
+  assert.equal(internedSerial({ k: 'a' }), undefined);
+  // Dropped and rebuilt: a new object with a new number.
+  interner.intern(snapshot(), 'b', () => ({ k: 'b' }));
+  const again = interner.intern(snapshot(), 'a', () => ({ k: 'a' }));
+  assert.notEqual(again, a);
+  assert.ok(internedSerial(again)! > internedSerial(b)!);
 });

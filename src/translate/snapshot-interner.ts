@@ -16,6 +16,15 @@
  */
 import type { PushContext } from '../model/push-context.js';
 
+/** A number for each object an interner handed out, never reused: for keys made of interned parts. */
+const SERIALS = new WeakMap<object, number>();
+let lastSerial = 0;
+
+/** The serial number of `value` when an interner handed it out, else undefined. */
+export function internedSerial(value: object): number | undefined {
+  return SERIALS.get(value);
+}
+
 export class SnapshotInterner<T extends object> {
   #current = new Map<string, T>();
   #previous = new Map<string, T>();
@@ -27,7 +36,11 @@ export class SnapshotInterner<T extends object> {
     if (this.#push?.deref() !== push) this.#rotate(push);
     let value = this.#current.get(key);
     if (value !== undefined) return value;
-    value = this.#previous.get(key) ?? deepFreeze(build());
+    value = this.#previous.get(key);
+    if (value === undefined) {
+      value = deepFreeze(build());
+      if (!SERIALS.has(value)) SERIALS.set(value, ++lastSerial);
+    }
     this.#current.set(key, value);
     return value;
   }

@@ -164,6 +164,28 @@ spec:
     const plain = defaultRoute(buildSidecarOutboundRoutes(sidecarProxy('default'), await pushFrom('', { services: SERVICES }), 80), `${CUSTOMERS}:80`);
     assert.equal((plain.route as EnvoyJson).hash_policy, undefined);
   });
+
+  test("a service's virtual host is shared by the namespaces that see the same domains, frozen; its own namespace's differs", async () => {
+    const push = await pushFrom('', { services: SERVICES });
+    const ORDERS = 'orders.shop.svc.cluster.local:80';
+    const fromDefault = vhost(buildSidecarOutboundRoutes(sidecarProxy('default'), push, 80), ORDERS);
+    const fromOther = vhost(buildSidecarOutboundRoutes(sidecarProxy('other'), push, 80), ORDERS);
+    const fromShop = vhost(buildSidecarOutboundRoutes(sidecarProxy('shop'), push, 80), ORDERS);
+    assert.equal(fromOther, fromDefault);
+    assert.ok(Object.isFrozen(fromDefault) && Object.isFrozen(fromDefault.domains) && Object.isFrozen(fromDefault.routes));
+    assert.throws(() => (fromDefault.domains as string[]).push('x'), TypeError);
+    // In its own namespace the short name `orders` is a domain too: another virtual host.
+    assert.notEqual(fromShop, fromDefault);
+    assert.deepEqual(fromShop.domains, ['orders.shop.svc.cluster.local', 'orders', 'orders.shop.svc', 'orders.shop', '10.96.0.20']);
+    assert.deepEqual(fromDefault.domains, ['orders.shop.svc.cluster.local', 'orders.shop', 'orders.shop.svc', '10.96.0.20']);
+    // The next snapshot: the same object; a new ClusterIP: a new one.
+    assert.equal(vhost(buildSidecarOutboundRoutes(sidecarProxy('default'), await pushFrom('', { services: SERVICES }), 80), ORDERS), fromDefault);
+    const moved = SERVICES.map((s) => (s.hostname.startsWith('orders.') ? { ...s, addresses: ['10.96.0.21'] } : s));
+    const after = vhost(buildSidecarOutboundRoutes(sidecarProxy('default'), await pushFrom('', { services: moved }), 80), ORDERS);
+    assert.notEqual(after, fromDefault);
+    assert.deepEqual(after.domains, ['orders.shop.svc.cluster.local', 'orders.shop', 'orders.shop.svc', '10.96.0.21']);
+    assert.equal((after.routes as EnvoyJson[])[0], (fromDefault.routes as EnvoyJson[])[0]);
+  });
 });
 
 describe('sidecar outbound routes: the seed guide', () => {
