@@ -10,8 +10,8 @@
  * it rather than every route of every virtual host: a route configuration's text is its own
  * fields plus its virtual hosts' ids, a virtual host's its own fields (name, domains) plus its
  * routes' ids, and a route's is its JSON, looked up by object. Generators hand out the very same
- * route object for an unchanged route (sidecar-virtual-hosts.ts interns the default routes across
- * snapshots), so most routes cost a WeakMap lookup.
+ * object for an unchanged default route and for a virtual host made of such routes, across
+ * classes and snapshots (src/translate/snapshot-interner.ts), so those cost a WeakMap lookup.
  */
 export class Fingerprints {
   readonly #byObject = new WeakMap<object, string>();
