@@ -131,3 +131,24 @@ test('an endpoints-only regeneration carries unchanged assignments over as they 
   // Without the changed hosts, everything is rebuilt from the new snapshot.
   assert.notEqual(generateProxyEndpoints(proxy, after, previous)!.find((e) => e.cluster_name === reviews), previous.endpoints.find((e) => e.cluster_name === reviews));
 });
+
+test('an unchanged cluster, assignment and default route are the very same frozen objects in the next snapshot; changed ones are new', () => {
+  const proxy = sidecar('default', 'sleep');
+  const first = generateProxyResources(proxy, pushFrom(REGISTRY));
+  const moved = REGISTRY.replace('{address: 10.0.1.1, labels: {app: ratings, version: v1}}', '{address: 10.0.1.7, labels: {app: ratings, version: v1}}');
+  const next = generateProxyResources(proxy, pushFrom(moved));
+  const reviews = 'outbound|9080||reviews.bookinfo.svc.cluster.local';
+  const ratings = 'outbound|9080||ratings.bookinfo.svc.cluster.local';
+  const assignment = (r: ProxyResources, name: string): EnvoyJson | undefined => r.endpoints.find((e) => e.cluster_name === name);
+  assert.equal(byName(next.clusters, reviews), byName(first.clusters, reviews));
+  assert.equal(byName(next.clusters, ratings), byName(first.clusters, ratings));
+  assert.equal(assignment(next, reviews), assignment(first, reviews));
+  assert.ok(Object.isFrozen(byName(first.clusters, reviews)) && Object.isFrozen(assignment(first, reviews)));
+  // Ratings' endpoint moved: a new assignment with it, and the one sent before is as it was.
+  assert.notEqual(assignment(next, ratings), assignment(first, ratings));
+  assert.ok(JSON.stringify(assignment(next, ratings)).includes('10.0.1.7'));
+  assert.ok(JSON.stringify(assignment(first, ratings)).includes('10.0.1.1'));
+  const defaultRoute = (r: ProxyResources): unknown => ((r.routes.find((rc) => rc.name === '9080')!.virtual_hosts as EnvoyJson[])[0]!.routes as unknown[])[0];
+  assert.equal(defaultRoute(next), defaultRoute(first));
+  assert.deepEqual(plain(next), plain(generateProxyResources(sidecar('default', 'sleep'), pushFrom(moved))));
+});

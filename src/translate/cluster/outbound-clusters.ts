@@ -12,6 +12,7 @@ import type { EnvoyJson } from '../generated.js';
 import { outboundClusterName } from '../names.js';
 import { perServiceMemo } from '../per-service-memo.js';
 import { proxyAttributesKey } from '../proxy-class.js';
+import { SnapshotInterner } from '../snapshot-interner.js';
 import type { TrafficPolicyContext } from './apply-traffic-policy.js';
 import { applyTrafficPolicy, maybeApplyEdsConfig } from './apply-traffic-policy.js';
 import { buildBaseCluster, discoveryType } from './base-cluster.js';
@@ -22,13 +23,22 @@ import { mergeSubsetPolicy, portLevelPolicy } from './traffic-policy.js';
 
 type SubsetSpec = NonNullable<DestinationRule['spec']['subsets']>[number];
 
+/**
+ * Clusters by content and proxy attributes, across snapshots (snapshot-interner.ts): a cluster
+ * that came out the same as in the previous snapshot is the very object sent then, so the ADS
+ * server sees it unchanged by identity, for every proxy, without comparing fingerprints. Proxies
+ * of other attributes (routers of another deployment) keep objects of their own, as within a
+ * snapshot (per-service-memo.ts).
+ */
+const CLUSTERS = new SnapshotInterner<EnvoyJson>();
+
 /** A service's clusters are built once per snapshot for every proxy that resolves the same rule (per-service-memo.ts). */
 export function buildOutboundClusters(proxy: Proxy, push: PushContext, services: readonly Service[]): EnvoyJson[] {
   const out: EnvoyJson[] = [];
   const attributes = `clusters\n${proxyAttributesKey(proxy, push)}`;
   for (const service of services) {
     const dr = push.destinationRuleFor(proxy.namespace, service.hostname);
-    out.push(...perServiceMemo(push, service, dr, attributes, () => serviceClusters(proxy, push, service, dr)));
+    out.push(...perServiceMemo(push, service, dr, attributes, () => serviceClusters(proxy, push, service, dr).map((c) => CLUSTERS.intern(push, `${attributes}\n${JSON.stringify(c)}`, () => c))));
   }
   return out;
 }

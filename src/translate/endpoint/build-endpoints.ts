@@ -18,6 +18,7 @@ import { effectivePolicy, findSubset } from '../cluster/traffic-policy.js';
 import type { EnvoyJson } from '../generated.js';
 import { parseSubsetKey } from '../names.js';
 import { classShare } from '../class-share.js';
+import { SnapshotInterner } from '../snapshot-interner.js';
 import { groupByLocality, selectEndpoints } from './locality-endpoints.js';
 import { applyLocalityLbSetting, effectiveLocalityLbSetting } from './locality-lb.js';
 
@@ -42,6 +43,13 @@ function emptyAssignment(name: string): EnvoyJson {
   return { cluster_name: name, endpoints: [] };
 }
 
+/**
+ * Assignments by content and proxy attributes, across snapshots (snapshot-interner.ts): one that
+ * came out as in the previous snapshot is the very object sent then, which the ADS server sees as
+ * unchanged by identity. Proxies of other attributes keep objects of their own (per-service-memo.ts).
+ */
+const ASSIGNMENTS = new SnapshotInterner<EnvoyJson>();
+
 function loadAssignment(name: string, proxy: Proxy, push: PushContext, scope: ReadonlyMap<string, Service>, attributes: string): EnvoyJson {
   const key = parseSubsetKey(name);
   if (key === null || key.direction !== 'outbound') return emptyAssignment(name);
@@ -52,7 +60,10 @@ function loadAssignment(name: string, proxy: Proxy, push: PushContext, scope: Re
   if (port === undefined) return emptyAssignment(name);
 
   const dr = push.destinationRuleFor(proxy.namespace, service.hostname);
-  return perServiceMemo(push, service, dr, `${attributes}\n${name}`, () => serviceLoadAssignment(name, key.subset, proxy, push, service, port, dr));
+  return perServiceMemo(push, service, dr, `${attributes}\n${name}`, () => {
+    const built = serviceLoadAssignment(name, key.subset, proxy, push, service, port, dr);
+    return ASSIGNMENTS.intern(push, `${attributes}\n${JSON.stringify(built)}`, () => built);
+  });
 }
 
 function serviceLoadAssignment(name: string, subsetName: string, proxy: Proxy, push: PushContext, service: Service, port: ServicePort, dr: DestinationRule | undefined): EnvoyJson {

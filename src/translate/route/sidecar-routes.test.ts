@@ -129,6 +129,65 @@ spec:
   });
 });
 
+describe('sidecar outbound routes: default routes shared across classes and snapshots', () => {
+  const CONSISTENT_HASH = (header: string): string => `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: customers}
+spec:
+  host: customers
+  trafficPolicy:
+    loadBalancer:
+      consistentHash: {httpHeaderName: ${header}}
+`;
+  const defaultRoute = (rc: EnvoyJson, name: string): EnvoyJson => (vhost(rc, name).routes as EnvoyJson[])[0]!;
+
+  test('an unchanged default route is the very same frozen object for every namespace and the next snapshot', async () => {
+    const yaml = CONSISTENT_HASH('x-user');
+    const first = await pushFrom(yaml, { services: SERVICES });
+    const inDefault = buildSidecarOutboundRoutes(sidecarProxy('default'), first, 80);
+    const inShop = buildSidecarOutboundRoutes(sidecarProxy('shop'), first, 80);
+    const route = defaultRoute(inDefault, `${CUSTOMERS}:80`);
+    assert.equal(defaultRoute(inShop, `${CUSTOMERS}:80`), route);
+    assert.deepEqual((route.route as EnvoyJson).hash_policy, [{ header: { header_name: 'x-user' } }]);
+    assert.ok(Object.isFrozen(route) && Object.isFrozen(route.route) && Object.isFrozen((route.route as EnvoyJson).hash_policy));
+    assert.throws(() => ((route.route as EnvoyJson).timeout = '1s'), TypeError);
+
+    const next = await pushFrom(yaml, { services: SERVICES });
+    assert.equal(defaultRoute(buildSidecarOutboundRoutes(sidecarProxy('default'), next, 80), `${CUSTOMERS}:80`), route);
+    // Another hash header: another route, and the one already handed out is as it was.
+    const changed = await pushFrom(CONSISTENT_HASH('x-tenant'), { services: SERVICES });
+    const other = defaultRoute(buildSidecarOutboundRoutes(sidecarProxy('default'), changed, 80), `${CUSTOMERS}:80`);
+    assert.notEqual(other, route);
+    assert.deepEqual((other.route as EnvoyJson).hash_policy, [{ header: { header_name: 'x-tenant' } }]);
+    assert.deepEqual((route.route as EnvoyJson).hash_policy, [{ header: { header_name: 'x-user' } }]);
+    // Without a rule, no hash policy: never the shared route with one.
+    const plain = defaultRoute(buildSidecarOutboundRoutes(sidecarProxy('default'), await pushFrom('', { services: SERVICES }), 80), `${CUSTOMERS}:80`);
+    assert.equal((plain.route as EnvoyJson).hash_policy, undefined);
+  });
+
+  test("a service's virtual host is shared by the namespaces that see the same domains, frozen; its own namespace's differs", async () => {
+    const push = await pushFrom('', { services: SERVICES });
+    const ORDERS = 'orders.shop.svc.cluster.local:80';
+    const fromDefault = vhost(buildSidecarOutboundRoutes(sidecarProxy('default'), push, 80), ORDERS);
+    const fromOther = vhost(buildSidecarOutboundRoutes(sidecarProxy('other'), push, 80), ORDERS);
+    const fromShop = vhost(buildSidecarOutboundRoutes(sidecarProxy('shop'), push, 80), ORDERS);
+    assert.equal(fromOther, fromDefault);
+    assert.ok(Object.isFrozen(fromDefault) && Object.isFrozen(fromDefault.domains) && Object.isFrozen(fromDefault.routes));
+    assert.throws(() => (fromDefault.domains as string[]).push('x'), TypeError);
+    // In its own namespace the short name `orders` is a domain too: another virtual host.
+    assert.notEqual(fromShop, fromDefault);
+    assert.deepEqual(fromShop.domains, ['orders.shop.svc.cluster.local', 'orders', 'orders.shop.svc', 'orders.shop', '10.96.0.20']);
+    assert.deepEqual(fromDefault.domains, ['orders.shop.svc.cluster.local', 'orders.shop', 'orders.shop.svc', '10.96.0.20']);
+    // The next snapshot: the same object; a new ClusterIP: a new one.
+    assert.equal(vhost(buildSidecarOutboundRoutes(sidecarProxy('default'), await pushFrom('', { services: SERVICES }), 80), ORDERS), fromDefault);
+    const moved = SERVICES.map((s) => (s.hostname.startsWith('orders.') ? { ...s, addresses: ['10.96.0.21'] } : s));
+    const after = vhost(buildSidecarOutboundRoutes(sidecarProxy('default'), await pushFrom('', { services: moved }), 80), ORDERS);
+    assert.notEqual(after, fromDefault);
+    assert.deepEqual(after.domains, ['orders.shop.svc.cluster.local', 'orders.shop', 'orders.shop.svc', '10.96.0.21']);
+    assert.equal((after.routes as EnvoyJson[])[0], (fromDefault.routes as EnvoyJson[])[0]);
+  });
+});
+
 describe('sidecar outbound routes: the seed guide', () => {
   test('subset v1 only (L5401)', async () => {
     const rc = await routes(seedYaml('L5401-customers-deployment-service-destinationrule-virtualservice.yaml'));

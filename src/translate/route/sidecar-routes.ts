@@ -16,6 +16,7 @@ import { destinationCluster } from './route-action.js';
 import { isProxylessGrpc } from './route-context.js';
 import { sidecarServices, sidecarVirtualServices } from './scope.js';
 import { buildSidecarVirtualHostWrappers } from './sidecar-virtual-hosts.js';
+import { SnapshotInterner, internedSerial } from '../snapshot-interner.js';
 import { dedupeDomains, domainName, generateVirtualHostDomains, ipv6Compliant } from './virtual-host-domains.js';
 
 /** Istio's DefaultMaxDirectResponseBodySizeBytes (1 MiB, the limit its webhook validates). */
@@ -56,6 +57,25 @@ export function outboundTrafficPolicy(proxy: Proxy, push: PushContext): { allowA
   return { allowAny, egressCluster: allowAny && egress !== undefined ? destinationCluster(egress, undefined, 0) : PASSTHROUGH_CLUSTER };
 }
 
+/**
+ * Virtual hosts made only of interned routes (a service's default route), one object per content
+ * for every class and the next snapshot: a service's virtual host in another namespace's route
+ * configuration is the same for every class but the service's own namespace, so the ADS server
+ * fingerprints and encodes it once, not once per class and snapshot (snapshot-interner.ts).
+ */
+const VIRTUAL_HOSTS = new SnapshotInterner<EnvoyJson>();
+
+function virtualHost(push: PushContext, name: string, domains: string[], routes: readonly EnvoyJson[]): EnvoyJson {
+  const build = (): EnvoyJson => ({ name, domains, routes: [...routes], include_request_attempt_count: true });
+  let serials = '';
+  for (const r of routes) {
+    const serial = internedSerial(r);
+    if (serial === undefined) return build();
+    serials += `${serial},`;
+  }
+  return VIRTUAL_HOSTS.intern(push, `${serials}${JSON.stringify(domains)}${name}`, build);
+}
+
 /** Istio's util.SortVirtualHosts: by name (the catch-all is appended after). */
 function sortByName(vhosts: EnvoyJson[]): EnvoyJson[] {
   return vhosts.sort((a, b) => (String(a.name) < String(b.name) ? -1 : String(a.name) > String(b.name) ? 1 : 0));
@@ -94,7 +114,7 @@ export function buildSidecarOutboundVirtualHosts(
     else ({ domains, altHosts } = generateVirtualHostDomains(svc, wrapperPort, proxy, ignorePort));
     domains = dedupeDomains(domains, taken, altHosts, knownFqdns);
     if (domains.length === 0) return null;
-    return { name, domains, routes: [...routes], include_request_attempt_count: true };
+    return virtualHost(push, name, domains, routes);
   };
 
   const out: EnvoyJson[] = [];

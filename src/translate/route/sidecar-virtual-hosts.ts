@@ -20,6 +20,7 @@ import { applyTimeout } from './route-action.js';
 import { useGatewaySemantics } from './route-context.js';
 import type { RouteContext } from './route-context.js';
 import { convertRetryPolicy } from './retry-policy.js';
+import { SnapshotInterner } from '../snapshot-interner.js';
 
 export interface VirtualHostWrapper {
   /** The service port the virtual host is for (the listener port here). */
@@ -47,6 +48,23 @@ export function buildDefaultOutboundRoute(cluster: string, operation: string): E
   action.retry_policy = convertRetryPolicy(undefined, false);
   applyTimeout(action, undefined, null);
   return { name: 'default', match: { prefix: '/' }, decorator: { operation }, route: action };
+}
+
+/**
+ * Default routes, one object per content for every class and the next snapshot: every
+ * namespace's route configurations hold one for each service without a VirtualService, so
+ * they are most of a snapshot's routes, and an unchanged one is then fingerprinted by the ADS
+ * server once, not again in every class and snapshot (snapshot-interner.ts).
+ */
+const DEFAULT_ROUTES = new SnapshotInterner<EnvoyJson>();
+
+/** buildDefaultOutboundRoute with the service's consistent-hash policy (DestinationRule), shared and frozen. */
+export function defaultOutboundRoute(push: PushContext, cluster: string, operation: string, hashPolicy: EnvoyJson | undefined): EnvoyJson {
+  return DEFAULT_ROUTES.intern(push, JSON.stringify([cluster, operation, hashPolicy ?? null]), () => {
+    const route = buildDefaultOutboundRoute(cluster, operation);
+    if (hashPolicy !== undefined) (route.route as EnvoyJson).hash_policy = [hashPolicy];
+    return route;
+  });
 }
 
 /**
@@ -196,9 +214,8 @@ export function buildSidecarVirtualHostWrappers(input: SidecarVirtualHostInput):
   for (const svc of rest) {
     const port = svc.ports[0]!;
     if (!isHttpOrSniffed(port.protocol)) continue;
-    const route = buildDefaultOutboundRoute(outboundClusterName(svc.hostname, port.port), traceOperation(svc.hostname, port.port));
     const hp = consistentHashToHashPolicy(hashForService(push.destinationRuleFor(proxy.namespace, svc.hostname), port.port));
-    if (hp !== undefined) (route.route as EnvoyJson).hash_policy = [hp];
+    const route = defaultOutboundRoute(push, outboundClusterName(svc.hostname, port.port), traceOperation(svc.hostname, port.port), hp);
     out.push({ port: port.port, services: [svc], virtualServiceHosts: [], routes: [route] });
   }
   return out;

@@ -58,3 +58,24 @@ test('other types are packed whole, and a resource that does not convert throws 
   const bad = routeConfig([{ name: 'x', domains: ['x'], routes: [{ match: { prefix: '/' }, route: { cluster: 'c', timeout: 'soon' } }] }]);
   assert.throws(() => enc.encode(RDS, fp.of(bad), bad), /timeout/);
 });
+
+test('a virtual host whose route changed is converted anew, one that did not is reused, across snapshots', () => {
+  const fp = new Fingerprints();
+  const enc = new ResourceEncoder((j) => fp.of(j));
+  // The generator hands out one frozen route object per content (snapshot-interner.ts).
+  const shared = Object.freeze({ name: 'default', match: Object.freeze({ prefix: '/' }), route: Object.freeze({ cluster: 'outbound|80||b', timeout: '0s' }) });
+  const b = (): Record<string, unknown> => ({ name: 'b', domains: ['b'], routes: [shared] });
+  const one = routeConfig([vhost('a', 'outbound|80||a'), b()]);
+  const anyOne = enc.encode(RDS, fp.of(one), one);
+  enc.rotate();
+  fp.rotate();
+  const changed = routeConfig([vhost('a', 'outbound|80||a'), { ...b(), routes: [{ ...shared, route: { cluster: 'outbound|80||b', timeout: '5s' } }] }]);
+  const key = fp.of(changed);
+  assert.notEqual(key, fp.of(one));
+  const anyChanged = enc.encode(RDS, key, changed);
+  assert.deepEqual(decodeAny(anyChanged), decodeAny(encodeAny({ '@type': RDS, ...changed } as never)));
+  assert.notDeepEqual(decodeAny(anyChanged), decodeAny(anyOne));
+  // Back to the first content with new objects: the same bytes as the first time.
+  const back = routeConfig([vhost('a', 'outbound|80||a'), b()]);
+  assert.deepEqual(enc.encode(RDS, fp.of(back), back).value, anyOne.value);
+});
