@@ -63,6 +63,7 @@ test('clusters and assignments are shared across namespaces that resolve the sam
   const name = 'outbound|9080|v2|reviews.bookinfo.svc.cluster.local';
   assert.equal(byName(a.clusters, name), byName(b.clusters, name));
   assert.equal(a.endpoints.find((e) => e.cluster_name === name), b.endpoints.find((e) => e.cluster_name === name));
+  assert.equal(a.endpoints, b.endpoints, 'the same assignments: one list (the ADS server works per list)');
   assert.notEqual(a.routes[0], b.routes[0]);
 });
 

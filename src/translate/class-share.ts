@@ -28,10 +28,13 @@ export class ClassShare {
   readonly #memo = new Map<string, unknown>();
   readonly #carried = new WeakMap<readonly EnvoyJson[], readonly EnvoyJson[]>();
 
-  constructor(key: string, services: readonly Service[]) {
+  readonly #lists: ListInterner;
+
+  constructor(key: string, services: readonly Service[], lists: ListInterner = new ListInterner()) {
     this.key = key;
     this.services = services;
     this.servicesByHost = new Map(services.map((s) => [s.hostname, s]));
+    this.#lists = lists;
   }
 
   outboundClusters(build: () => readonly EnvoyJson[]): readonly EnvoyJson[] {
@@ -40,13 +43,13 @@ export class ClassShare {
 
   /** The assignments of the class's outbound EDS clusters: one list for every proxy whose EDS clusters are just those. */
   classEndpoints(build: () => readonly EnvoyJson[]): readonly EnvoyJson[] {
-    return (this.#classEndpoints ??= build());
+    return (this.#classEndpoints ??= this.#lists.intern(build()));
   }
 
   /** An endpoints-only regeneration from `previous`, once for every proxy of the class that had the same list. */
   carriedEndpoints(previous: readonly EnvoyJson[], build: () => readonly EnvoyJson[]): readonly EnvoyJson[] {
     let list = this.#carried.get(previous);
-    if (list === undefined) this.#carried.set(previous, (list = build()));
+    if (list === undefined) this.#carried.set(previous, (list = this.#lists.intern(build())));
     return list;
   }
 
@@ -71,13 +74,43 @@ export class ClassShare {
   }
 }
 
-const SHARES = new WeakMap<PushContext, Map<string, ClassShare>>();
+/**
+ * Lists of resources with the same elements (the very same objects) as one list. Classes often
+ * end up with the same assignments (every namespace's proxies see the same services, and
+ * assignments are shared across namespaces: per-service-memo.ts); as one list, what the ADS
+ * server works out per list (selection, diff, response) is done once for all of them.
+ */
+export class ListInterner {
+  readonly #ids = new WeakMap<object, number>();
+  #nextId = 0;
+  readonly #lists = new Map<string, readonly EnvoyJson[]>();
+
+  intern(list: readonly EnvoyJson[]): readonly EnvoyJson[] {
+    let key = `${list.length}:`;
+    for (const item of list) {
+      let id = this.#ids.get(item);
+      if (id === undefined) this.#ids.set(item, (id = ++this.#nextId));
+      key += `${id},`;
+    }
+    const known = this.#lists.get(key);
+    if (known !== undefined) return known;
+    this.#lists.set(key, list);
+    return list;
+  }
+}
+
+interface Shares {
+  readonly byKey: Map<string, ClassShare>;
+  readonly lists: ListInterner;
+}
+
+const SHARES = new WeakMap<PushContext, Shares>();
 
 export function classShare(proxy: Proxy, push: PushContext): ClassShare {
-  let byKey = SHARES.get(push);
-  if (byKey === undefined) SHARES.set(push, (byKey = new Map()));
+  let shares = SHARES.get(push);
+  if (shares === undefined) SHARES.set(push, (shares = { byKey: new Map(), lists: new ListInterner() }));
   const key = outboundClassKey(proxy, push);
-  let share = byKey.get(key);
-  if (share === undefined) byKey.set(key, (share = new ClassShare(key, servicesInScope(proxy, push))));
+  let share = shares.byKey.get(key);
+  if (share === undefined) shares.byKey.set(key, (share = new ClassShare(key, servicesInScope(proxy, push), shares.lists)));
   return share;
 }
