@@ -15,6 +15,7 @@ import { MemoryStore } from '../../config/memory-store.js';
 import { MESH_GENERATORS } from '../../translate/generate.js';
 import { DiscoveryServer } from '../../xds/server/discovery-server.js';
 import { MeshPipeline } from '../../xds/server/mesh-pipeline.js';
+import { pilotTuningFromEnv } from '../../xds/server/pilot-env.js';
 
 const FLAGS: readonly FlagSpec[] = [
   { name: 'config-dir', kind: 'string', help: 'Directory whose *.yaml|*.yml|*.json files are the mesh configuration (read and watched)' },
@@ -35,6 +36,9 @@ Runs the control plane: Istio and Gateway API resources (and Kubernetes Services
 Pods describing the backends) from DIR become Envoy configuration for every proxy that connects
 (tsmesh proxy sidecar|router --discovery-address HOST:GRPC-PORT). Editing, adding or removing a
 file in DIR changes the mesh.
+
+Pushes are tuned by istiod's environment variables: PILOT_DEBOUNCE_AFTER (default 100ms),
+PILOT_DEBOUNCE_MAX (10s), PILOT_ENABLE_EDS_DEBOUNCE (true), PILOT_PUSH_THROTTLE (100).
 
 Flags:
 ${flagHelp(FLAGS)}`;
@@ -64,7 +68,15 @@ export const discoveryCommand: Command = {
           });
     await source?.start();
 
-    const server = new DiscoveryServer({ ...MESH_GENERATORS });
+    // istiod's push tuning (PILOT_DEBOUNCE_AFTER, PILOT_DEBOUNCE_MAX, PILOT_ENABLE_EDS_DEBOUNCE, PILOT_PUSH_THROTTLE).
+    const tuning = pilotTuningFromEnv(process.env, (line) => process.stderr.write(`tsmesh discovery: ${line}\n`));
+    const server = new DiscoveryServer({
+      ...MESH_GENERATORS,
+      debounceAfterMs: tuning.debounceAfterMs,
+      debounceMaxMs: tuning.debounceMaxMs,
+      edsDebounce: tuning.edsDebounce,
+      pushThrottle: tuning.pushThrottle,
+    });
     const ports = await server.start({ grpcPort, httpPort, host });
     const pipeline = new MeshPipeline({
       store,

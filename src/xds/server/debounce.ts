@@ -61,9 +61,22 @@ export class Debouncer<R> {
     this.#pending = this.#pending === undefined ? change : this.merge(this.#pending, change);
   }
 
+  /** The merged changes waiting for the next push. */
+  get pending(): R | undefined {
+    return this.#pending;
+  }
+
   /** Changes waiting for the next push. */
   get pendingEvents(): number {
     return this.#events;
+  }
+
+  /** The changes waiting for the next push, taken out of the batch (a caller pushing them itself). */
+  take(): R | undefined {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    this.#events = 0;
+    return pending;
   }
 
   /** Stops timers; pending changes are dropped. */

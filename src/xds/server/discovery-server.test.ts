@@ -25,10 +25,10 @@ function get(port: number, path: string): Promise<{ status: number; body: string
   });
 }
 
-async function setup(options: { clock?: FakeClock; throttle?: number } = {}): Promise<{ ds: DiscoveryServer; gen: FakeGenerator; client(): AdsTestClient }> {
+async function setup(options: { clock?: FakeClock; throttle?: number; edsDebounce?: boolean } = {}): Promise<{ ds: DiscoveryServer; gen: FakeGenerator; client(): AdsTestClient }> {
   const gen = new FakeGenerator();
   gen.set({ clusters: [edsCluster('outbound|80||a.default.svc.cluster.local')], listeners: [rdsListener('http', '80')], routes: [routeTo('80', 'outbound|80||a.default.svc.cluster.local')] });
-  const ds = new DiscoveryServer({ generator: gen.generate, istiodId: 'istiod-test', ...(options.clock ? { clock: options.clock } : {}), ...(options.throttle ? { pushThrottle: options.throttle } : {}) });
+  const ds = new DiscoveryServer({ generator: gen.generate, istiodId: 'istiod-test', ...(options.clock ? { clock: options.clock } : {}), ...(options.throttle ? { pushThrottle: options.throttle } : {}), ...(options.edsDebounce !== undefined ? { edsDebounce: options.edsDebounce } : {}) });
   await ds.start({ grpcPort: 0, httpPort: 0 });
   cleanup.push(() => ds.stop());
   return {
@@ -179,6 +179,37 @@ test('an endpoint-only update reaches proxies as EDS alone', async () => {
   assert.equal(r.versionInfo, 'v2');
   await ds.idle();
   assert.deepEqual(await c.quiet(150), []);
+});
+
+test('PILOT_ENABLE_EDS_DEBOUNCE off: an endpoint-only update is pushed at once; while a config change waits it waits too, and goes with it', async () => {
+  const clock = new FakeClock();
+  const { ds, gen, client } = await setup({ clock, edsDebounce: false });
+  const a = 'outbound|80||a.default.svc.cluster.local';
+  gen.set({ endpoints: [assignment(a, [8001])] });
+  ds.update(pushContext('v1'));
+  const c = client();
+  c.send({ node: testNode('app-1'), type_url: CLUSTER_TYPE_URL });
+  c.ack(await c.next());
+  c.send({ type_url: ENDPOINT_TYPE_URL, resource_names: [a] });
+  c.ack(await c.next(), [a]);
+
+  gen.set({ endpoints: [assignment(a, [8001, 8002])] });
+  ds.update(pushContext('v2'), { full: false, endpointsOnlyFor: ['a.default.svc.cluster.local'] });
+  const eds = await c.next();
+  assert.deepEqual([eds.typeUrl, eds.versionInfo], [ENDPOINT_TYPE_URL, 'v2'], 'no clock advance: not debounced');
+  c.ack(eds, [a]);
+
+  gen.set({ clusters: [edsCluster(a), edsCluster('outbound|80||b.default.svc.cluster.local')] });
+  ds.update(pushContext('v3'));
+  gen.set({ endpoints: [assignment(a, [8003])] });
+  ds.update(pushContext('v4'), { full: false, endpointsOnlyFor: ['a.default.svc.cluster.local'] });
+  assert.deepEqual(await c.quiet(50), [], 'behind the waiting config change');
+  clock.advance(100);
+  const cds = await c.next();
+  assert.deepEqual([cds.typeUrl, cds.versionInfo, cds.names.length], [CLUSTER_TYPE_URL, 'v4', 2]);
+  const eds2 = await c.next();
+  assert.deepEqual([eds2.typeUrl, eds2.versionInfo], [ENDPOINT_TYPE_URL, 'v4']);
+  assert.ok(JSON.stringify(eds2.resources).includes('8003'));
 });
 
 test('leaves no sockets, servers or timers behind', async () => {

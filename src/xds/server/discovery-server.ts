@@ -38,6 +38,8 @@ export interface DiscoveryServerOptions {
   readonly debounceMaxMs?: number;
   /** Concurrent proxy pushes (PILOT_PUSH_THROTTLE). */
   readonly pushThrottle?: number;
+  /** false: endpoint-only changes skip the debounce and are pushed at once (PILOT_ENABLE_EDS_DEBOUNCE; default true). */
+  readonly edsDebounce?: boolean;
   /** The ISTIOD column of proxy-status; `tsmesh-<hostname>` by default. */
   readonly istiodId?: string;
 }
@@ -62,12 +64,14 @@ export class DiscoveryServer implements DebugSource {
   readonly ads: AdsServer;
   readonly istiodId: string;
   readonly #debouncer: Debouncer<Pending>;
+  readonly #edsDebounce: boolean;
   readonly #queue: PushQueue<Connection, PushChange>;
   #debug: DebugServer | undefined;
   #grpcPort = 0;
 
   constructor(options: DiscoveryServerOptions) {
     const clock = options.clock ?? systemClock;
+    this.#edsDebounce = options.edsDebounce ?? true;
     this.istiodId = options.istiodId ?? `tsmesh-${hostname()}`;
     this.ads = new AdsServer({ generator: options.generator, ...(options.endpointGenerator !== undefined && { endpointGenerator: options.endpointGenerator }), clock, ...(options.log ? { log: options.log } : {}) });
     const turns = new LoopTurns();
@@ -114,6 +118,13 @@ export class DiscoveryServer implements DebugSource {
     if (this.ads.pushContext === undefined) {
       this.ads.setPushContext(push);
       return;
+    }
+    // Istio's debounce hands EDS pushes straight on when PILOT_ENABLE_EDS_DEBOUNCE is off. A
+    // snapshot here already holds every change before it: endpoint changes still waiting go with
+    // this push, and while a config change waits, this one waits with it.
+    if (!change.full && !this.#edsDebounce && this.#debouncer.pending?.change.full !== true) {
+      const waiting = this.#debouncer.take();
+      return this.#pushAll(push, waiting === undefined ? change : mergeChanges(waiting.change, change));
     }
     this.#debouncer.push({ push, change });
   }
