@@ -117,6 +117,20 @@ export async function benchControlPlane(argv: string[]): Promise<number> {
       await group.stop(cp.process, 10_000);
     }
 
+    // The same endpoint-only push with Istio's PILOT_ENABLE_EDS_DEBOUNCE=false: what remains once
+    // the 100 ms push debounce (which Istio applies to EDS by default) is taken out.
+    progress(`endpoint-only push with PILOT_ENABLE_EDS_DEBOUNCE=false: connecting ${proxies} proxies`);
+    const cp3 = await startDiscovery(env, dir, 'eds-undebounced', { PILOT_ENABLE_EDS_DEBOUNCE: 'false' });
+    const fleet3 = new Fleet(cp3.target, proxies, scenario.namespaces);
+    try {
+      const connected = await connect(env, cp3.process, fleet3);
+      if (!connected.settled.timedOut) report.endpointPushUndebounced = await change(env, cp3.process, fleet3, () => writeFileSync(join(dir, 'eps-1.yaml'), endpointSliceYaml(1, scenario, 2)));
+      errors.push(...fleet3.errors());
+    } finally {
+      fleet3.close();
+      await group.stop(cp3.process, 10_000);
+    }
+
     progress(`with a Sidecar in every namespace: connecting ${sidecarProxies} proxies`);
     for (const f of sidecarFiles(scenario)) writeFileSync(join(dir, f.name), f.text);
     const cp2 = await startDiscovery(env, dir, 'sidecar');
@@ -139,13 +153,18 @@ export async function benchControlPlane(argv: string[]): Promise<number> {
   return report.connect ? 0 : 1;
 }
 
-async function startDiscovery(env: Env, dir: string, label: string): Promise<{ process: RunningProcess; target: string }> {
+/**
+ * `tsmesh discovery` over `dir`, with istiod's push tuning at its defaults (PILOT_* variables in
+ * the bench's environment are not passed on) plus `pilotEnv`.
+ */
+async function startDiscovery(env: Env, dir: string, label: string, pilotEnv: Readonly<Record<string, string>> = {}): Promise<{ process: RunningProcess; target: string }> {
   const prof = env.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', env.cpuProf, '--cpu-prof-name', `discovery-${label}-${Date.now()}.cpuprofile`] : [];
+  const childEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PILOT_')));
   const p = env.group.start(
     'tsmesh discovery',
     process.execPath,
     [...env.nodeFlags, ...prof, env.tsmeshBin, 'discovery', '--config-dir', dir, '--grpc-port', '0', '--http-port', '0', ...env.discoveryFlags],
-    { cwd: repoRoot },
+    { cwd: repoRoot, env: { ...childEnv, ...pilotEnv } },
   );
   const started = performance.now();
   const m = await p.waitForLine(/xDS on ([^,\s]+):(\d+),/, env.timeoutMs);

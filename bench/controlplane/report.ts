@@ -25,6 +25,8 @@ export interface ControlPlaneReport {
   readonly connect?: ConnectFigures;
   readonly fullPush?: { readonly settled: Settled; readonly cost: PhaseCost };
   readonly endpointPush?: { readonly settled: Settled; readonly cost: PhaseCost };
+  /** The endpoint-only push again, with PILOT_ENABLE_EDS_DEBOUNCE=false (for reference; targets use the default). */
+  readonly endpointPushUndebounced?: { readonly settled: Settled; readonly cost: PhaseCost };
   readonly sidecar?: ConnectFigures;
   readonly rssPeak?: number;
   readonly errors: readonly string[];
@@ -47,6 +49,7 @@ export function formatReport(r: ControlPlaneReport): string {
   row(`initial connect (${r.connect?.proxies ?? '?'} proxies)`, r.connect?.settled, r.connect?.cost);
   row('full push (VirtualService weights)', r.fullPush?.settled, r.fullPush?.cost);
   row('endpoint-only push (EndpointSlice)', r.endpointPush?.settled, r.endpointPush?.cost);
+  if (r.endpointPushUndebounced) row('  same, PILOT_ENABLE_EDS_DEBOUNCE=false', r.endpointPushUndebounced.settled, r.endpointPushUndebounced.cost);
   row(`initial connect with Sidecars (${r.sidecar?.proxies ?? '?'} proxies)`, r.sidecar?.settled, r.sidecar?.cost);
 
   const bytes: string[] = [];

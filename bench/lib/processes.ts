@@ -7,6 +7,8 @@ export interface StartOptions {
   /** Pin to this CPU with `taskset -c` (taskset execs, so the pid is the program's own). */
   readonly cpu?: number | undefined;
   readonly cwd?: string | undefined;
+  /** The child's environment (the bench's own when not given). */
+  readonly env?: NodeJS.ProcessEnv | undefined;
 }
 
 /** A child process: pid, exit, the tail of its output, and its stdout as lines. */
@@ -119,7 +121,7 @@ export class ProcessGroup {
 
   start(name: string, command: string, args: readonly string[], options: StartOptions = {}): RunningProcess {
     const argv = options.cpu === undefined ? [command, ...args] : ['taskset', '-c', String(options.cpu), command, ...args];
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const p = new RunningProcess(name, child);
     this.live.add(p);
     void p.exited.then(() => this.live.delete(p));

@@ -24,7 +24,7 @@ export interface ConfigDirSourceOptions {
   /** Namespace for namespaced resources that name none. Default `default`, as kubectl. */
   readonly defaultNamespace?: string;
   /**
-   * Quiet time after a file event before the rescan; default 20 ms. A save is a few events
+   * Quiet time after a file event before the rescan; default 10 ms. A save is a few events
    * within a millisecond or two, and the discovery server debounces pushes (100 ms) anyway.
    */
   readonly debounceMs?: number;
@@ -48,7 +48,10 @@ interface FileEntry {
   readonly problems: readonly Problem[];
 }
 
-const FILE_EVENT_DEBOUNCE_MS = 20;
+const FILE_EVENT_DEBOUNCE_MS = 10;
+
+/** A full rescan lets other work run (pushes, ACKs) after every this many files it stats. */
+const FILES_PER_TURN = 200;
 
 const CONFIG_FILE = /\.(ya?ml|json)$/;
 
@@ -153,7 +156,10 @@ export class ConfigDirSource {
 
     // Resources whose winning definition may have changed: those of every file that changed.
     const affected = new Set<string>();
+    let looked = 0;
     for (const name of candidates) {
+      // Thousands of stats in a row would hold a push up for tens of milliseconds.
+      if (++looked % FILES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
       const previous = this.#files.get(name);
       const present = listed !== undefined ? listed.has(name) : isFile(join(dir, name));
       const entry = present ? await this.#loadFile(name, previous) : undefined;

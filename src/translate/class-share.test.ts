@@ -153,3 +153,20 @@ test('an unchanged cluster, assignment and default route are the very same froze
   assert.equal(defaultRoute(next), defaultRoute(first));
   assert.deepEqual(plain(next), plain(generateProxyResources(sidecar('default', 'sleep'), pushFrom(moved))));
 });
+
+test('a snapshot derived for an endpoint update takes each class’s services in scope over from its base; other services are worked out anew', async () => {
+  const { PushContext } = await import('../model/push-context.js');
+  const { classShare, inheritClassScopes } = await import('./class-share.js');
+  const registry = pushFrom(REGISTRY);
+  const services = [...registry.services];
+  const base = new PushContext({ configs: [], services, endpoints: registry.endpoints, mesh: registry.mesh, version: 'b' });
+  const proxy = sidecar('default', 'sleep');
+  const scope = classShare(proxy, base).services;
+  const derived = new PushContext({ configs: [], services, endpoints: [], mesh: base.mesh, version: 'd', reuseConfigOf: base });
+  inheritClassScopes(derived, base);
+  assert.equal(classShare(proxy, derived).services, scope, 'the very same list');
+  const other = new PushContext({ configs: [], services: services.slice(1), endpoints: [], mesh: base.mesh, version: 'o', reuseConfigOf: base });
+  inheritClassScopes(other, base);
+  assert.notEqual(classShare(proxy, other).services, scope);
+  assert.equal(classShare(proxy, other).services.length, scope.length - 1);
+});

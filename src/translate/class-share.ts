@@ -111,6 +111,23 @@ export function classShare(proxy: Proxy, push: PushContext): ClassShare {
   if (shares === undefined) SHARES.set(push, (shares = { byKey: new Map(), lists: new ListInterner() }));
   const key = outboundClassKey(proxy, push);
   let share = shares.byKey.get(key);
-  if (share === undefined) shares.byKey.set(key, (share = new ClassShare(key, servicesInScope(proxy, push), shares.lists)));
+  if (share === undefined) {
+    const services = INHERITED_SCOPES.get(push)?.get(key) ?? servicesInScope(proxy, push);
+    shares.byKey.set(key, (share = new ClassShare(key, services, shares.lists)));
+  }
   return share;
+}
+
+/** Each class's services in scope, by snapshot, taken over from the snapshot it was derived from. */
+const INHERITED_SCOPES = new WeakMap<PushContext, ReadonlyMap<string, readonly Service[]>>();
+
+/**
+ * `derived` has `base`'s configuration and services (only endpoints differ: an endpoint update,
+ * PushContext's reuseConfigOf), so every class has the services in scope it had in `base`: they
+ * are taken over rather than worked out again for each class.
+ */
+export function inheritClassScopes(derived: PushContext, base: PushContext): void {
+  const shares = SHARES.get(base);
+  if (shares === undefined || derived.services !== base.services) return;
+  INHERITED_SCOPES.set(derived, new Map([...shares.byKey].map(([key, share]) => [key, share.services])));
 }

@@ -6,6 +6,7 @@ import { PushContext } from '../../model/push-context.js';
 import type { Endpoint } from '../../model/service.js';
 import { buildRegistry, type Registry } from '../../registry/build-registry.js';
 import { updateServiceEndpoints } from '../../registry/endpoint-update.js';
+import { inheritClassScopes } from '../../translate/class-share.js';
 import { convertGatewayApi, type GatewayApiOutput } from '../../translate/gateway-api/convert-gateway-api.js';
 import { statusKey } from '../../translate/gateway-api/istio-names.js';
 import type { PushChange } from './ads-server.js';
@@ -187,6 +188,8 @@ export class MeshPipeline {
       version: String(++this.#version),
       reuseConfigOf: last.push,
     });
+    // Same configuration and services: each proxy class's scope is the last snapshot's.
+    inheritClassScopes(push, last.push);
     const change: PushChange = { full: false, endpointsOnlyFor: this.#classifyHosts(update.hostnames, registry.endpoints) };
     this.#incrementalCount++;
     this.#opts.update(push, change);
