@@ -1,6 +1,6 @@
 import { nodeId, nodeMetadata } from '../../src/xds/agent/build-bootstrap.js';
 import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL } from '../../src/xds/ads-protocol.js';
-import { LightClient } from './light-client.js';
+import { FleetCaches, LightClient } from './light-client.js';
 
 /** What the proxies saw between a change and the moment they all went quiet. */
 export interface Settled {
@@ -19,7 +19,7 @@ export interface Settled {
  */
 export class Fleet {
   readonly clients: LightClient[] = [];
-  readonly #routeCache = new Map<string, string[]>();
+  readonly #caches = new FleetCaches();
 
   constructor(target: string, count: number, namespaces: number) {
     for (let k = 0; k < count; k++) {
@@ -36,7 +36,7 @@ export class Fleet {
         discoveryAddress: target,
       };
       const node = { id: nodeId(c), cluster: `client-${k % namespaces}.${namespace}`, metadata: nodeMetadata(c) };
-      this.clients.push(new LightClient(target, node, this.#routeCache));
+      this.clients.push(new LightClient(target, node, this.#caches));
     }
   }
 

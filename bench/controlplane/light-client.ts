@@ -45,6 +45,42 @@ export interface ReceivedEvent {
   readonly bytes: number;
 }
 
+/**
+ * What the light clients of one fleet share, so that 200 of them in one process cost what 200
+ * Envoys would cost the control plane, not 200 times the bench's own encoding: equal name lists
+ * are one list, and an ACK is encoded once for every client sending the very same bytes (the
+ * proxies of a class get the same response, nonce included).
+ */
+export class FleetCaches {
+  /** Listener bytes → route names: identical listeners across proxies are decoded once. */
+  readonly routes = new Map<string, string[]>();
+  readonly #names = new Map<string, string[]>();
+  #acks = new Map<string, WeakMap<readonly string[], Buffer>>();
+
+  /** The shared list equal to `names`. */
+  names(names: string[]): string[] {
+    const key = names.join('\n');
+    const known = this.#names.get(key);
+    if (known !== undefined) return known;
+    this.#names.set(key, names);
+    return names;
+  }
+
+  /** The encoded ACK (no node, no error) of `typeUrl` at `version`/`nonce` for `names`. */
+  ack(typeUrl: string, version: string, nonce: string, names: readonly string[]): Buffer {
+    const key = `${typeUrl}\n${version}\n${nonce}`;
+    let byNames = this.#acks.get(key);
+    if (byNames === undefined) {
+      // Only the latest responses are ACKed again: keep a bounded number of keys.
+      if (this.#acks.size >= 64) this.#acks = new Map();
+      this.#acks.set(key, (byNames = new WeakMap()));
+    }
+    let bytes = byNames.get(names);
+    if (bytes === undefined) byNames.set(names, (bytes = encodeRequest({ type_url: typeUrl, resource_names: names, version_info: version, response_nonce: nonce })));
+    return bytes;
+  }
+}
+
 export class LightClient {
   readonly types = new Map<string, TypeState>();
   readonly events: ReceivedEvent[] = [];
@@ -56,15 +92,14 @@ export class LightClient {
   #client: grpc.Client | undefined;
   #call: grpc.ClientDuplexStream<Buffer, Buffer> | undefined;
   #sentNode = false;
-  /** Listener bytes → route names: identical listeners across proxies are decoded once. */
-  readonly #routeCache: Map<string, string[]>;
+  readonly #caches: FleetCaches;
 
   constructor(
     private readonly target: string,
     private readonly node: Record<string, unknown>,
-    routeCache: Map<string, string[]>,
+    caches: FleetCaches,
   ) {
-    this.#routeCache = routeCache;
+    this.#caches = caches;
   }
 
   start(): void {
@@ -104,13 +139,17 @@ export class LightClient {
 
   #subscribe(typeUrl: string, names: string[]): void {
     let ts = this.types.get(typeUrl);
-    if (ts === undefined) this.types.set(typeUrl, (ts = { names, version: '', nonce: '', bytes: 0, resources: 0 }));
+    if (ts === undefined) this.types.set(typeUrl, (ts = { names: this.#caches.names(names), version: '', nonce: '', bytes: 0, resources: 0 }));
     else if (sameNames(ts.names, names)) return;
-    ts.names = names;
+    else ts.names = this.#caches.names(names);
     this.#send(typeUrl, ts);
   }
 
   #send(typeUrl: string, ts: TypeState, error?: string): void {
+    if (this.#sentNode && error === undefined) {
+      this.#call?.write(this.#caches.ack(typeUrl, ts.version, ts.nonce, ts.names));
+      return;
+    }
     const req: DiscoveryRequestJson = { type_url: typeUrl, resource_names: ts.names, version_info: ts.version, response_nonce: ts.nonce };
     if (!this.#sentNode) {
       req.node = this.node;
@@ -158,10 +197,10 @@ export class LightClient {
     const names = new Set<string>();
     for (const r of resp.resources) {
       const key = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.length).toString('base64');
-      let found = this.#routeCache.get(key);
+      let found = this.#caches.routes.get(key);
       if (found === undefined) {
         found = [...routeNames(decodeResource(r, LISTENER_TYPE_URL).json)];
-        this.#routeCache.set(key, found);
+        this.#caches.routes.set(key, found);
       }
       for (const n of found) names.add(n);
     }
