@@ -10,7 +10,10 @@ export class LoopTurns {
   readonly #waiting: (() => void)[] = [];
   #scheduled = false;
 
-  /** Resolves in a loop iteration of its own, after those asked for before it. */
+  /** `perTurn`: how many waiters resume in one iteration (a few amortize the iteration's cost). */
+  constructor(readonly perTurn = 1) {}
+
+  /** Resolves in a loop iteration of its own (shared with at most perTurn - 1 others), after those asked for before it. */
   next(): Promise<void> {
     return new Promise<void>((resolve) => {
       this.#waiting.push(resolve);
@@ -23,7 +26,7 @@ export class LoopTurns {
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;
-      this.#waiting.shift()!();
+      for (let i = 0; i < this.perTurn && this.#waiting.length > 0; i++) this.#waiting.shift()!();
       // Queued from inside the check phase: runs in the next iteration, after its I/O.
       this.#schedule();
     });
