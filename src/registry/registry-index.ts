@@ -36,6 +36,14 @@ export interface RegistryIndex {
   podsIn(namespace: string): readonly KubePod[];
 }
 
+/** The kinds indexRegistryResources picks out, by `group/kind` (core kinds have group ''). */
+const REGISTRY_KINDS: ReadonlySet<string> = new Set(['/Service', '/Pod', '/Endpoints', 'discovery.k8s.io/EndpointSlice', 'networking.istio.io/ServiceEntry', 'networking.istio.io/WorkloadEntry']);
+
+/** Whether the registry reads `r` at all: a change to anything else leaves services and endpoints as they are. */
+export function isRegistryInput(r: Resource): boolean {
+  return REGISTRY_KINDS.has(`${groupOf(r)}/${r.kind}`);
+}
+
 /**
  * Picks the registry's kinds out of `configs`. Each list is sorted by namespace then name, so every
  * result built from the index is the same whatever order the store listed resources in.
@@ -48,6 +56,7 @@ export function indexRegistryResources(configs: readonly Resource[]): RegistryIn
   const serviceEntries: ServiceEntry[] = [];
   const workloadEntries: WorkloadEntry[] = [];
   for (const r of configs) {
+    if (!isRegistryInput(r)) continue;
     const group = groupOf(r);
     if (group === '') {
       if (r.kind === 'Service') services.push(named(r));

@@ -1,11 +1,11 @@
 import type { Resource } from '../../api/resource/resource.js';
 import type { ConfigStore, WatchEvent } from '../../config/config-store.js';
 import { DEFAULT_MESH_CONFIG, type MeshConfig } from '../../model/mesh-config.js';
-import { groupOf } from '../../model/config-types.js';
 import { PushContext } from '../../model/push-context.js';
 import type { Endpoint } from '../../model/service.js';
 import { buildRegistry, type Registry } from '../../registry/build-registry.js';
 import { updateServiceEndpoints } from '../../registry/endpoint-update.js';
+import { isRegistryInput } from '../../registry/registry-index.js';
 import { inheritClassScopes } from '../../translate/class-share.js';
 import { convertGatewayApi, type GatewayApiOutput } from '../../translate/gateway-api/convert-gateway-api.js';
 import { statusKey } from '../../translate/gateway-api/istio-names.js';
@@ -63,7 +63,7 @@ export interface MeshPipelineOptions {
  * endpoint change is on the clock): only the endpoints of the Services it touches are recomputed
  * (updateServiceEndpoints), the Gateway API output and the configuration indexes are reused, and
  * the result is the same as a full rebuild's. When that cannot be done exactly, it is a full rebuild.
- * A change to a kind the registry does not read (REGISTRY_KINDS) keeps the last registry.
+ * A change to a kind the registry does not read (isRegistryInput) keeps the last registry.
  */
 export class MeshPipeline {
   readonly #opts: MeshPipelineOptions;
@@ -274,11 +274,8 @@ function hostnameRange(endpoints: readonly Endpoint[], hostname: string): [numbe
   return [lo, end];
 }
 
-/** The kinds buildRegistry reads (registry-index.ts), by `group/kind`. */
-const REGISTRY_KINDS: ReadonlySet<string> = new Set(['/Service', '/Pod', '/Endpoints', 'discovery.k8s.io/EndpointSlice', 'networking.istio.io/ServiceEntry', 'networking.istio.io/WorkloadEntry']);
-
 function readByRegistry(event: WatchEvent): boolean {
-  return [event.resource, event.previous].some((r) => r !== undefined && REGISTRY_KINDS.has(`${groupOf(r)}/${r.kind}`));
+  return [event.resource, event.previous].some((r) => r !== undefined && isRegistryInput(r));
 }
 
 function onlyEndpointKinds(event: WatchEvent): boolean {
